@@ -42,6 +42,9 @@ public sealed class GenerationSession : IDisposable
         var p = request.Sampling.Validate();
         if (request.Prompts.Count == 0 || request.Prompts.Any(x => x.Count == 0))
             throw new ArgumentException("every prompt needs at least one token");
+        int vocab = model.Config.VocabSize;
+        foreach (var id in request.Prompts.SelectMany(x => x))
+            if (id < 0 || id >= vocab) throw new ArgumentException($"prompt token id {id} is outside the model's vocabulary [0, {vocab})");
         _model = model;
         _request = request;
         _prompts = request.Prompts.Select(x => ContextWindow.Fit(x, p.MaxNewTokens, model.Config.MaxPositions, request.Overflow)).ToArray();
