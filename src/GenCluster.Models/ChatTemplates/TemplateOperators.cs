@@ -36,7 +36,7 @@ static class TemplateOperators
             "/" => (double)a / b,
             "//" => FloorDiv(a, b),
             "%" => a - FloorDiv(a, b) * b,
-            _ => b >= 0 ? (long)Math.Pow(a, b) : Math.Pow(a, b),
+            _ => b >= 0 ? (object)(long)Math.Pow(a, b) : Math.Pow(a, b),
         };
     }
 
