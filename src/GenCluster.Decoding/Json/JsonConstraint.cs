@@ -65,18 +65,26 @@ public sealed class JsonConstraint
 
     /// <summary>The state after token <paramref name="tokenId"/>; EOS keeps a complete state.</summary>
     /// <exception cref="ArgumentException">The token is not allowed in <paramref name="state"/>.</exception>
-    public JsonState Advance(JsonState state, int tokenId)
+    public JsonState Advance(JsonState state, int tokenId) => TryAdvance(state, tokenId, out var next) ? next
+        : throw new ArgumentException($"token {tokenId} ({Describe(tokenId)}) is not allowed here by the JSON constraint; sample under AllowedTokens", nameof(tokenId));
+
+    /// <summary>Like <see cref="Advance"/>, returning false instead of throwing for a disallowed token.</summary>
+    public bool TryAdvance(JsonState state, int tokenId, out JsonState next)
     {
         lock (_gate)
         {
-            if (_vocabulary.EosIds.Contains(tokenId) && _automaton.IsComplete(state.Id)) return state;
-            var text = (uint)tokenId < (uint)_vocabulary.Size ? _vocabulary.Texts[tokenId] : null;
-            var next = text is null || !_vocabulary.IsPlaceable(tokenId) ? GrammarAutomaton.Dead : _automaton.Step(state.Id, text);
-            if (next == GrammarAutomaton.Dead)
-                throw new ArgumentException($"token {tokenId} ({(text is null ? "no text" : $"\"{text}\"")}) is not allowed here by the JSON constraint; sample under AllowedTokens", nameof(tokenId));
-            return new JsonState(next);
+            next = state;
+            if (_vocabulary.EosIds.Contains(tokenId)) return _automaton.IsComplete(state.Id);
+            if ((uint)tokenId >= (uint)_vocabulary.Size || !_vocabulary.IsPlaceable(tokenId)) return false;
+            var id = _automaton.Step(state.Id, _vocabulary.Texts[tokenId]!);
+            if (id == GrammarAutomaton.Dead) return false;
+            next = new JsonState(id);
+            return true;
         }
     }
+
+    string Describe(int tokenId) => (uint)tokenId < (uint)_vocabulary.Size && _vocabulary.Texts[tokenId] is { } text
+        ? System.Text.Json.JsonSerializer.Serialize(text) : "no text";
 
     /// <summary>Whether <paramref name="text"/> as a whole is a value the constraint generates (a character-level check, no tokens).</summary>
     public bool Accepts(string text)

@@ -7,7 +7,7 @@ namespace GenCluster.Decoding.Json;
 internal sealed class JsonTerminals(GrammarBuilder g, JsonGrammarOptions options)
 {
     readonly Dictionary<(int, int?), Symbol> _strings = [];
-    Symbol? _ws, _stringChar, _integer, _number, _anyValue;
+    Symbol? _ws, _anyChar, _bmpChar, _integer, _number, _anyValue;
 
     /// <summary>Bounded whitespace: "" | " " | "\n" [ \t]{0,MaxIndent}.</summary>
     public Symbol[] Ws => [_ws ??= g.Choice("ws", [], [g.Char(' ')],
@@ -17,27 +17,37 @@ internal sealed class JsonTerminals(GrammarBuilder g, JsonGrammarOptions options
     public Symbol[] Comma => [.. Ws, g.Char(','), .. Ws];
 
     /// <summary>
-    /// One character of a string's content, i.e. one code point as JSON Schema's minLength/maxLength count them:
-    /// an unescaped BMP character, a surrogate pair, or an escape. \u escapes of surrogates are excluded so
-    /// that every generated string is valid Unicode.
+    /// One character of a string's content: an unescaped character, a surrogate pair (only in strings without
+    /// length bounds, see <see cref="String"/>), or an escape. \u escapes of surrogates are excluded so that
+    /// every generated string is valid Unicode.
     /// </summary>
-    Symbol StringChar => _stringChar ??= g.Choice("char",
-        [g.Chars(CharClass.Except(('\0', '\x1f'), ('"', '"'), ('\\', '\\'), ('\uD800', '\uDFFF')))],
-        [g.Chars(CharClass.Of(('\uD800', '\uDBFF'))), g.Chars(CharClass.Of(('\uDC00', '\uDFFF')))],
-        [g.Char('\\'), g.Chars(CharClass.AnyOf("\"\\/bfnrt"))],
-        [g.Char('\\'), g.Char('u'), g.Chars(CharClass.AnyOf("0123456789abcABCeEfF")), Hex, Hex, Hex],
-        [g.Char('\\'), g.Char('u'), g.Chars(CharClass.AnyOf("dD")), g.Chars(CharClass.Of(('0', '7'))), Hex, Hex]);
+    Symbol StringChar(bool withSurrogatePairs)
+    {
+        ref var cached = ref withSurrogatePairs ? ref _anyChar : ref _bmpChar;
+        if (cached is { } known) return known;
+        var rule = g.NewRule(withSurrogatePairs ? "char" : "bmp-char");
+        g.Add(rule, [g.Chars(CharClass.Except(('\0', '\x1f'), ('"', '"'), ('\\', '\\'), ('\uD800', '\uDFFF')))]);
+        if (withSurrogatePairs) g.Add(rule, [g.Chars(CharClass.Of(('\uD800', '\uDBFF'))), g.Chars(CharClass.Of(('\uDC00', '\uDFFF')))]);
+        g.Add(rule, [g.Char('\\'), g.Chars(CharClass.AnyOf("\"\\/bfnrt"))]);
+        g.Add(rule, [g.Char('\\'), g.Char('u'), g.Chars(CharClass.AnyOf("0123456789abcABCeEfF")), Hex, Hex, Hex]);
+        g.Add(rule, [g.Char('\\'), g.Char('u'), g.Chars(CharClass.AnyOf("dD")), g.Chars(CharClass.Of(('0', '7'))), Hex, Hex]);
+        return (cached = Symbol.Rule(rule)).Value;
+    }
 
     Symbol Hex => g.Chars(CharClass.Of(('0', '9'), ('A', 'F'), ('a', 'f')));
 
     Symbol Digit => g.Chars(CharClass.Of(('0', '9')));
 
-    /// <summary>A string of <paramref name="minLength"/> to <paramref name="maxLength"/> (null: unbounded) code points.</summary>
+    /// <summary>
+    /// A string of <paramref name="minLength"/> to <paramref name="maxLength"/> (null: unbounded) characters. JSON
+    /// Schema counts code points, NJsonSchema (and .NET's string.Length) UTF-16 units: bounded strings keep to the
+    /// Basic Multilingual Plane, where both counts agree, so the output validates under either reading.
+    /// </summary>
     public Symbol String(int minLength, int? maxLength)
     {
         if (!_strings.TryGetValue((minLength, maxLength), out var rule))
             _strings[(minLength, maxLength)] = rule = g.Choice($"string{{{minLength},{maxLength}}}",
-                [g.Char('"'), g.Repeat("chars", [StringChar], minLength, maxLength), g.Char('"')]);
+                [g.Char('"'), g.Repeat("chars", [StringChar(minLength == 0 && maxLength is null)], minLength, maxLength), g.Char('"')]);
         return rule;
     }
 

@@ -35,8 +35,15 @@ public class JsonSchemaCompilerTests
     [Fact]
     public void StringsAcceptEscapesAndCountCodePointsForLength() =>
         AssertLanguage("""{"type":"string","minLength":2,"maxLength":3}""",
-            ["\"ab\"", "\"a\\nb\"", "\"\\u00e9\\\"\"", "\"a😀\"", "\"é中文\""],
-            ["\"a\"", "\"abcd\"", "\"a\\u00e9bc\"", "\"a\\x\"", "\"a\nb\"", "\"\\ud83dx\"", "\"ab"]);
+            ["\"ab\"", "\"a\\nb\"", "\"\\u00e9\\\"\"", "\"é中文\""],
+            ["\"a\"", "\"abcd\"", "\"a\\u00e9bc\"", "\"a\\x\"", "\"a\nb\"", "\"\\ud83dx\"", "\"ab", "\"a😀\""]);
+
+    [Fact]
+    public void SupplementaryCharactersOnlyInStringsWithoutLengthBounds()
+    {
+        Assert.True(Compile("""{"type":"string"}""").Accepts("\"😀\""));
+        Assert.False(Compile("""{"type":"string","maxLength":5}""").Accepts("\"😀\""));
+    }
 
     [Fact]
     public void EnumAndConstAcceptExactlyTheListedValues()
