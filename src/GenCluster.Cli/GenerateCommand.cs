@@ -14,7 +14,7 @@ internal static class GenerateCommand
         public readonly Option<string?> Prompt = CliOption.Create<string?>("--prompt", "prompt text");
         public readonly Option<string?> PromptFile = CliOption.Create<string?>("--prompt_file", "read the prompt from this file");
         public readonly Option<string?> InputIds = CliOption.Create<string?>("--input-ids", "prompt as comma-separated token ids, e.g. 1,2,3");
-        public readonly Option<string?> Method = CliOption.Create<string?>("--method", "greedy|unconstrained|top_k|top_p|min_p|typical|epsilon|eta");
+        public readonly Option<string?> Method = CliOption.Create<string?>("--method", "greedy|unconstrained|top_k|top_p|min_p|typical|epsilon|eta|speculative|prompt_lookup|medusa");
         public readonly Option<string?> Preset = CliOption.Create<string?>("--preset", "creative|precise|balanced|deterministic");
         public readonly Option<double?> Temperature = CliOption.Create<double?>("--temperature", "softmax temperature (0 = greedy)");
         public readonly Option<int?> TopK = CliOption.Create<int?>("--top_k", "keep the k most likely tokens");
@@ -50,18 +50,22 @@ internal static class GenerateCommand
     {
         var flags = new Flags();
         var command = new Command("generate", "generate text with a local model");
-        foreach (var option in flags.All) command.Add(option);
+        var accelerated = new AcceleratedMethods();
+        foreach (var option in flags.All.Concat(accelerated.All)) command.Add(option);
+        accelerated.MedusaAcceptance.AcceptOnlyFromAmong("greedy", "typical");
         flags.Output.AcceptOnlyFromAmong("text", "json");
         flags.Overflow.AcceptOnlyFromAmong("error", "truncate-left", "slide");
-        command.SetAction((parsed, cancellation) => RunAsync(flags, parsed, stdout, stderr, cancellation));
+        command.SetAction((parsed, cancellation) => RunAsync(flags, accelerated, parsed, stdout, stderr, cancellation));
         return command;
     }
 
-    static async Task<int> RunAsync(Flags f, ParseResult r, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    static async Task<int> RunAsync(Flags f, AcceleratedMethods accelerated, ParseResult r, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        var sampling = BuildSampling(f, r);
+        var method = r.GetValue(f.Method);
+        var sampling = BuildSampling(f, r, AcceleratedMethods.Handles(method) ? null : method);
         var modelDir = ModelLocator.Resolve(r.GetValue(f.Model));
-        using var loaded = ModelLoader.Load(modelDir, new LoadOptions { Dtype = r.GetValue(f.Dtype)!, Device = r.GetValue(f.Device)! });
+        var load = new LoadOptions { Dtype = r.GetValue(f.Dtype)!, Device = r.GetValue(f.Device)! };
+        using var loaded = ModelLoader.Load(modelDir, load);
         var text = PromptText.For(modelDir, r.GetValue(f.ChatTemplate));
         var prompt = PromptIds(f, r, text);
         var eos = r.GetValue(f.EosTokenId) is { } eosFlag ? ParseIds(eosFlag, "--eos_token_id") : loaded.EosTokenIds;
@@ -71,14 +75,23 @@ internal static class GenerateCommand
             Overflow = r.GetValue(f.Overflow) switch { "truncate-left" => ContextOverflow.TruncateLeft, "slide" => ContextOverflow.Slide, _ => ContextOverflow.Error },
             DefaultSeed = (ulong)Random.Shared.NextInt64(),
         };
-        using var session = new GenerationSession(loaded.Model, request, text is null ? null : _ => text.NewStream());
+        var owned = new List<IDisposable>();
+        using var session = AcceleratedMethods.Handles(method)
+            ? accelerated.Create(method!, loaded, request, text?.NewStream(), r, load, owned)
+            : (IGenerationRun)new GenerationSession(loaded.Model, request, text is null ? null : _ => text.NewStream());
+        using var release = new CompositeDisposable(owned);
         var writer = new GenerationWriter(r.GetValue(f.Output) == "json", stdout, stderr, text is not null);
         await foreach (var e in GenerationStream.RunAsync(session, cancellation)) await writer.OnEventAsync(e);
         await writer.FinishAsync(session, text);
         return 0;
     }
 
-    static SamplingParams BuildSampling(Flags f, ParseResult r)
+    sealed class CompositeDisposable(List<IDisposable> items) : IDisposable
+    {
+        public void Dispose() => items.ForEach(i => i.Dispose());
+    }
+
+    static SamplingParams BuildSampling(Flags f, ParseResult r, string? method)
     {
         var p = r.GetValue(f.Preset) is { } preset ? SamplingPresets.Get(preset) : new SamplingParams();
         p = p with
@@ -101,7 +114,7 @@ internal static class GenerateCommand
             Logprobs = true,
         };
         var epsilon = r.GetValue(f.Epsilon);
-        if (r.GetValue(f.Method) is { } method) return SamplingMethods.Apply(method, p, epsilon);
+        if (method is not null) return SamplingMethods.Apply(method, p, epsilon);
         if (epsilon is { } cut) p = p with { EpsilonCutoff = cut };
         // Without --method, any sampling flag means sampling (as the classic scripts do); none means greedy.
         bool samplingFlag = new Option[] { f.Temperature, f.TopK, f.TopP, f.MinP, f.TypicalP, f.Epsilon }.Any(o => r.GetResult(o) is not null);

@@ -19,14 +19,15 @@ internal sealed class GenerationWriter(bool json, TextWriter stdout, TextWriter 
         await stdout.FlushAsync();
     }
 
-    public async Task FinishAsync(GenerationSession session, PromptText? text)
+    public async Task FinishAsync(IGenerationRun session, PromptText? text)
     {
         var stats = session.Stats;
         if (!json)
         {
             var reasons = string.Join(",", Enumerable.Range(0, session.SequenceCount).Select(i => session.FinishOf(i) is { } f ? GenerationEvent.Name(f) : "?").Distinct());
             await stdout.WriteLineAsync();
-            await stderr.WriteLineAsync($"[{stats.GeneratedTokens} tokens in {stats.Seconds:F2} s, {stats.TokensPerSecond:F1} tokens/s, prompt {stats.PromptTokens} tokens, finish: {reasons}]");
+            var speculative = session is SingleSequenceRun run ? $", {run.SpeculativeStats.TargetForwardPasses} target forwards, acceptance {run.SpeculativeStats.AcceptanceRate:P0}" : "";
+            await stderr.WriteLineAsync($"[{stats.GeneratedTokens} tokens in {stats.Seconds:F2} s, {stats.TokensPerSecond:F1} tokens/s, prompt {stats.PromptTokens} tokens{speculative}, finish: {reasons}]");
             return;
         }
         var choices = Enumerable.Range(0, session.SequenceCount).Select(i => Choice(session, i)).ToArray();
@@ -38,10 +39,19 @@ internal sealed class GenerationWriter(bool json, TextWriter stdout, TextWriter 
             ["prompt_tokens"] = stats.PromptTokens, ["generated_tokens"] = stats.GeneratedTokens, ["forward_passes"] = stats.ForwardPasses,
             ["seconds"] = Math.Round(stats.Seconds, 4), ["tokens_per_second"] = Math.Round(stats.TokensPerSecond, 2),
         };
+        if (session is SingleSequenceRun accelerated)
+        {
+            var s = accelerated.SpeculativeStats;
+            var o = (JsonObject)root["stats"]!;
+            o["target_forward_passes"] = s.TargetForwardPasses;
+            o["draft_forward_passes"] = s.DraftForwardPasses;
+            o["acceptance_rate"] = Math.Round(s.AcceptanceRate, 4);
+            o["mean_accepted_length"] = Math.Round(s.MeanAcceptedLength, 4);
+        }
         await stdout.WriteLineAsync(root.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
     }
 
-    JsonObject Choice(GenerationSession session, int i)
+    JsonObject Choice(IGenerationRun session, int i)
     {
         var events = _events.GetValueOrDefault(i) ?? [];
         var tokens = events.Where(e => e.TokenId >= 0).ToList();
