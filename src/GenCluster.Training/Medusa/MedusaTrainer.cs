@@ -3,6 +3,7 @@ using GenCluster.Models.Medusa;
 using GenCluster.Models.Runtime;
 using GenCluster.Models.SafeTensors;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -19,6 +20,14 @@ public static class MedusaTrainer
     /// <summary>Trains heads for <paramref name="options"/>.ModelDir and writes them to OutputDir; returns the last progress.</summary>
     public static MedusaTrainingProgress Run(MedusaTrainingOptions options, IProgress<MedusaTrainingProgress>? progress = null)
     {
+        var (heads, last) = Train(options, progress);
+        using (heads) heads.Save(options.OutputDir);
+        return last;
+    }
+
+    /// <summary>Trains heads in memory (the caller disposes them) and returns them with the last progress.</summary>
+    public static (MedusaHeads Heads, MedusaTrainingProgress Last) Train(MedusaTrainingOptions options, IProgress<MedusaTrainingProgress>? progress = null)
+    {
         options.Validate();
         using var loaded = ModelLoader.Load(options.ModelDir, new LoadOptions { Dtype = "float32" });
         var model = loaded.Model;
@@ -26,8 +35,8 @@ public static class MedusaTrainer
         int length = Math.Min(options.SequenceLength, model.Config.MaxPositions);
         if (tokens.Length < length) throw new ArgumentException($"{options.DataFile} has {tokens.Length} tokens, fewer than one window of {length}");
         var config = new MedusaConfig(options.NumHeads, options.NumLayers, model.Config.HiddenSize, model.Config.VocabSize);
-        var parameters = new List<nn.Parameter>();
-        using var heads = InitialHeads(config, options.ModelDir, parameters);
+        var parameters = new List<Parameter>();
+        var heads = InitialHeads(config, options.ModelDir, parameters);
         using var optimizer = optim.AdamW(parameters, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay);
         var random = new Random(options.Seed);
         MedusaTrainingProgress last = null!;
@@ -43,19 +52,19 @@ public static class MedusaTrainer
             last = new MedusaTrainingProgress(step, options.Steps, loss.item<float>(), headLosses, accuracies);
             if (step % options.LogEvery == 0 || step == options.Steps) progress?.Report(last);
         }
-        using (no_grad()) heads.Save(options.OutputDir);
-        return last;
+        foreach (var p in parameters) p.requires_grad = false;
+        return (heads, last);
     }
 
     /// <summary>Zero blocks (identity heads) and LM heads copied from the base lm_head, all trainable.</summary>
-    static MedusaHeads InitialHeads(MedusaConfig config, string modelDir, List<nn.Parameter> parameters)
+    static MedusaHeads InitialHeads(MedusaConfig config, string modelDir, List<Parameter> parameters)
     {
         using var checkpoint = Checkpoint.Open(modelDir);
         var lmName = new[] { "lm_head.weight", "model.embed_tokens.weight", "transformer.wte.weight" }.First(checkpoint.Contains);
         using var baseHead = checkpoint.Load(lmName, [config.VocabSize, config.HiddenSize], ScalarType.Float32, CPU);
-        nn.Parameter Trainable(Tensor t)
+        Parameter Trainable(Tensor t)
         {
-            var p = new nn.Parameter(t, requires_grad: true);
+            var p = new Parameter(t, requires_grad: true);
             parameters.Add(p);
             return p;
         }
