@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Text.Json;
+using GenCluster.Models.Text;
 
 namespace GenCluster.Models.ChatTemplates;
 

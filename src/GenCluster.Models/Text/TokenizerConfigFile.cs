@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace GenCluster.Models.ChatTemplates;
+namespace GenCluster.Models.Text;
 
 /// <summary>The parts of a model folder's tokenizer_config.json that chat templates and tokenizers read.</summary>
 public sealed class TokenizerConfigFile
