@@ -15,6 +15,8 @@ public sealed class HfTokenizer
     readonly AddedTokenSplitter splitter;
     readonly string[] pieces;
     readonly HashSet<int> specialIds;
+    readonly Dictionary<int, AddedToken> addedById;
+    readonly Dictionary<string, int> addedByContent;
     readonly List<int> prefixIds, suffixIds;
 
     HfTokenizer(TokenizerDefinition definition, TokenizerConfigFile config, string modelDir)
@@ -28,6 +30,8 @@ public sealed class HfTokenizer
         foreach (var (piece, id) in definition.Vocab) pieces[id] = piece;
         foreach (var token in definition.AddedTokens) pieces[token.Id] = token.Content;
         specialIds = definition.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
+        addedById = definition.AddedTokens.GroupBy(t => t.Id).ToDictionary(g => g.Key, g => g.First());
+        addedByContent = definition.AddedTokens.GroupBy(t => t.Content).ToDictionary(g => g.Key, g => g.First().Id);
 
         BosId = IdOf(config.TokenContent("bos_token")) ?? ConfigId(modelDir, "config.json", "bos_token_id").Cast<int?>().FirstOrDefault();
         EosIds = ConfigId(modelDir, "generation_config.json", "eos_token_id")
@@ -104,7 +108,8 @@ public sealed class HfTokenizer
 
     /// <summary>The id of a vocabulary string or added token, or null.</summary>
     public int? IdOf(string? piece) => piece == null ? null
-        : definition.AddedTokens.FirstOrDefault(t => t.Content == piece)?.Id ?? (definition.Vocab.TryGetValue(piece, out int id) ? id : null);
+        : addedByContent.TryGetValue(piece, out int added) ? added
+        : definition.Vocab.TryGetValue(piece, out int id) ? id : null;
 
     /// <summary>True for special added tokens (BOS, EOS, chat markers).</summary>
     public bool IsSpecial(int id) => specialIds.Contains(id);
@@ -113,7 +118,7 @@ public sealed class HfTokenizer
     public byte[] TokenBytes(int id)
     {
         string piece = TokenPiece(id);
-        if (definition.AddedTokens.Any(t => t.Id == id)) return Encoding.UTF8.GetBytes(piece);
+        if (addedById.ContainsKey(id)) return Encoding.UTF8.GetBytes(piece);
         return byteLevel != null ? ByteLevelBpe.PieceBytes(piece) : SentencePieceBpe.PieceBytes(piece);
     }
 

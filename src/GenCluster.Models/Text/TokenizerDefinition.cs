@@ -33,6 +33,9 @@ public sealed class TokenizerDefinition
     /// <summary>Byte-level: split digits into single characters first (SmolLM's Digits pre-tokenizer).</summary>
     public bool IndividualDigits { get; init; }
 
+    /// <summary>Byte-level: a pre-token found whole in the vocabulary skips the merges (model.ignore_merges, Llama 3).</summary>
+    public bool IgnoreMerges { get; init; }
+
     /// <summary>SentencePiece: prepend '▁' to "first" segment only, "always" (every segment), or "never".</summary>
     public string PrependScheme { get; init; } = "always";
 
@@ -86,6 +89,7 @@ public sealed class TokenizerDefinition
             AddedTokens = added,
             Flavor = byteLevel ? BpeFlavor.ByteLevel : BpeFlavor.SentencePiece,
             SplitPattern = pattern,
+            IgnoreMerges = model.TryGetProperty("ignore_merges", out var im) && im.ValueKind == JsonValueKind.True,
             IndividualDigits = preTokenizers.Any(p => Type(p) == "Digits" && p.TryGetProperty("individual_digits", out var d) && d.GetBoolean()),
             PrependScheme = prepend,
             DecoderStripLeading = strip.ValueKind == JsonValueKind.Object && strip.TryGetProperty("start", out var st) ? st.GetInt32() : 0,

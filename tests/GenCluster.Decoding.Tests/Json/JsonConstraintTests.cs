@@ -13,6 +13,7 @@ public class JsonConstraintTests
 
     [Theory]
     [InlineData(Schema)]
+    [InlineData("""{"type":"array","items":{"type":"string","minLength":2,"maxLength":40}}""")]
     [InlineData(null)]
     public void TrieWalkMaskEqualsCheckingEveryTokenOnItsOwn(string? schema)
     {

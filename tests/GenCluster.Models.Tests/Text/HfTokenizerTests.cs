@@ -75,6 +75,14 @@ public class HfTokenizerTests
     }
 
     [Fact]
+    public void Ignore_merges_takes_a_pre_token_found_in_the_vocabulary_whole()
+    {
+        Assert.Equal([50259], Llama3.Value.Encode(" zzqx", addSpecialTokens: false));
+        Assert.True(Gpt2.Value.Encode(" zzqx").Length > 1);
+        Assert.Equal(" zzqx", Llama3.Value.Decode([50259]));
+    }
+
+    [Fact]
     public void SmolLm_structure_splits_every_digit()
     {
         var t = HfTokenizer.Load(TokenizerFiles.SmolLmStyle());

@@ -49,4 +49,12 @@ public class SentencePieceBpeTests
         Assert.DoesNotContain(2, t.Encode("Hello</s>", addSpecialTokens: false));
         Assert.Equal([Id("▁Hello"), 2], t.Encode("Hello</s>", addSpecialTokens: false, parseSpecial: true));
     }
+
+    [Fact]
+    public void A_long_paragraph_merges_as_one_word_like_its_parts()
+    {
+        string text = string.Join(" ", Enumerable.Repeat("Hello world", 5000));
+        int[] ids = Llama2.Value.Encode(text, addSpecialTokens: false);
+        Assert.Equal(Enumerable.Repeat(new[] { Id("▁Hello"), Id("▁world") }, 5000).SelectMany(x => x), ids);
+    }
 }

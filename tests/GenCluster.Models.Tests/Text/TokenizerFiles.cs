@@ -20,6 +20,9 @@ static class TokenizerFiles
               {"type": "Split", "pattern": {"Regex": {{JsonValue.Create(Llama3Pattern).ToJsonString()}}}, "behavior": "Isolated", "invert": false},
               {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false}]}
             """);
+        // Llama 3 sets ignore_merges; "Ġzzqx" is a word in the vocabulary that no merge reaches.
+        json["model"]!["ignore_merges"] = true;
+        json["model"]!["vocab"]!["Ġzzqx"] = 50259;
         AddSpecial(json, 50257, "<|begin_of_text|>");
         AddSpecial(json, 50258, "<|eot_id|>");
         json["post_processor"] = JsonNode.Parse("""
