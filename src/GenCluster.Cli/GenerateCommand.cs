@@ -60,7 +60,7 @@ internal static class GenerateCommand
     static async Task<int> RunAsync(Flags f, ParseResult r, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         var sampling = BuildSampling(f, r);
-        var modelDir = ModelLocator.Resolve(r.GetValue(f.Model));
+        var modelDir = await ModelLocator.ResolveOrDownloadAsync(r.GetValue(f.Model), r.GetValue(f.HfToken), stderr, cancellation);
         using var loaded = ModelLoader.Load(modelDir, new LoadOptions { Dtype = r.GetValue(f.Dtype)!, Device = r.GetValue(f.Device)! });
         var text = PromptText.For(modelDir, r.GetValue(f.ChatTemplate));
         var prompt = PromptIds(f, r, text);
