@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 var outPath = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("bench", "sampling", "results.json");
 const int PromptLength = 96, Generated = 32;
 manual_seed(777);
-// One intra-op thread: the machine is shared, so CPU time of this thread is the stable measure (see ThreadCpuClock).
+// One intra-op thread: the machine is shared, so CPU time (see ProcessCpuClock) is the stable measure.
 set_num_threads(1);
 var rows = new List<Result>();
 
@@ -41,7 +41,7 @@ var chainShare = rows.Where(r => r.vocab == 49152 && r.batch == 1 && r.stage.Sta
 var result = new
 {
     comment = "Medians per step of LogitsPipeline.Build(p).Process(ids, logits) on CPU, one torch thread: cpu_ms = CPU time of "
-        + "the thread (stable on a shared machine), wall_ms = elapsed. logits N(0, 3), ids of 128 tokens (prompt 96). "
+        + "the process (stable on a shared machine), wall_ms = elapsed. logits N(0, 3), ids of 128 tokens (prompt 96). "
         + "decode_step_proxy: batch-1 matrix-vector products over the weights of a SmolLM2-135M-shaped model (a lower bound "
         + "of its decode step). Command: dotnet run -c Release --project bench/GenCluster.Bench.Sampling",
     machine = new

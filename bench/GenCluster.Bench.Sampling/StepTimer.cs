@@ -2,10 +2,10 @@ using System.Diagnostics;
 
 namespace GenCluster.Bench.Sampling;
 
-/// <summary>Times one step repeatedly after warm-up; reports medians of thread CPU time and of wall time.</summary>
+/// <summary>Times one step repeatedly after warm-up; reports medians of process CPU time and of wall time.</summary>
 static class StepTimer
 {
-    /// <summary>Median CPU and wall milliseconds of <paramref name="step"/> over at least <paramref name="minRuns"/> runs or <paramref name="budgetSeconds"/> of wall time.</summary>
+    /// <summary>Median process-CPU and wall milliseconds of <paramref name="step"/> over at least <paramref name="minRuns"/> runs or <paramref name="budgetSeconds"/> of wall time.</summary>
     public static (double CpuMs, double WallMs, int Runs) Median(Action step, int warmup = 2, int minRuns = 5, int maxRuns = 200, double budgetSeconds = 0.4)
     {
         for (var i = 0; i < warmup; i++) step();
@@ -14,11 +14,11 @@ static class StepTimer
         var total = Stopwatch.StartNew();
         while (cpu.Count < maxRuns && (cpu.Count < minRuns || total.Elapsed.TotalSeconds < budgetSeconds))
         {
-            var cpuStart = ThreadCpuClock.NowMs();
+            var cpuStart = ProcessCpuClock.NowMs();
             var sw = Stopwatch.StartNew();
             step();
             wall.Add(sw.Elapsed.TotalMilliseconds);
-            cpu.Add(ThreadCpuClock.NowMs() - cpuStart);
+            cpu.Add(ProcessCpuClock.NowMs() - cpuStart);
         }
         return (MedianOf(cpu), MedianOf(wall), cpu.Count);
     }
