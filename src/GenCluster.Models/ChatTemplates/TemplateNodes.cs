@@ -66,8 +66,8 @@ sealed record CompareExpr(Expr First, List<(string Op, Expr Right)> Rest) : Expr
 /// <summary><c>a if cond else b</c> (b undefined when omitted).</summary>
 sealed record ConditionalExpr(Expr Condition, Expr Then, Expr? Else) : Expr;
 
-/// <summary><c>[a, b]</c> or a tuple <c>(a, b)</c>.</summary>
-sealed record ListExpr(List<Expr> Items) : Expr;
+/// <summary><c>[a, b]</c>, or a tuple <c>(a, b)</c> / <c>a, b</c>.</summary>
+sealed record ListExpr(List<Expr> Items, bool IsTuple = false) : Expr;
 
 /// <summary><c>{k: v}</c>.</summary>
 sealed record DictExpr(List<(Expr Key, Expr Value)> Items) : Expr;
