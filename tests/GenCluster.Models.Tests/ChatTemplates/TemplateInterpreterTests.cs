@@ -98,6 +98,21 @@ public class TemplateInterpreterTests
     }
 
     [Fact]
+    public void A_template_file_override_gets_the_folders_special_tokens()
+    {
+        string dir = Directory.CreateTempSubdirectory("gc-template").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """{"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "chat_template": "ignored"}""");
+            var template = ChatTemplate.FromSource("{{ bos_token }}|{{ pad_token }}|{{ unk_token is defined }}", dir);
+            Assert.Equal("<s>|<pad>|False", template.Render([], false));
+            File.WriteAllText(Path.Combine(dir, "chat_template.jinja"), "from jinja file {{ eos_token }}");
+            Assert.Equal("from jinja file </s>", ChatTemplate.FromTokenizerConfig(dir).Render([], false));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void A_folder_without_a_template_is_reported()
     {
         string dir = Directory.CreateTempSubdirectory("gc-template").FullName;
