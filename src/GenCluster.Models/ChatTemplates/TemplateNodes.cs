@@ -1,7 +1,11 @@
 namespace GenCluster.Models.ChatTemplates;
 
-/// <summary>A template statement (text, output, control flow).</summary>
-abstract record Node;
+/// <summary>A template statement (text, output, control flow); <see cref="Line"/> locates runtime errors.</summary>
+abstract record Node
+{
+    /// <summary>1-based line of the statement's tag.</summary>
+    public int Line { get; set; }
+}
 
 /// <summary>Literal template text.</summary>
 sealed record TextNode(string Text) : Node;

@@ -76,7 +76,7 @@ sealed partial class TemplateParser
                     body.Add(new TextNode(token.Value));
                     break;
                 case TokenKind.VarBegin:
-                    body.Add(new OutputNode(ParseTuple(withCondition: true)));
+                    body.Add(new OutputNode(ParseTuple(withCondition: true)) { Line = token.Line });
                     Expect(TokenKind.VarEnd);
                     break;
                 case TokenKind.BlockBegin:
@@ -87,6 +87,7 @@ sealed partial class TemplateParser
                         end = keyword;
                         return body;
                     }
+                    statement.Line = token.Line;
                     body.Add(statement);
                     break;
                 default:

@@ -49,8 +49,9 @@ public class TemplateInterpreterTests
     [Fact]
     public void Using_an_undefined_value_in_arithmetic_fails_with_its_name()
     {
-        var error = Assert.Throws<TemplateRuntimeException>(() => new ChatTemplate("{{ 'a' + nothing_here }}").Render([], false));
-        Assert.Contains("nothing_here", error.Message);
+        var error = Assert.Throws<TemplateRuntimeException>(() => new ChatTemplate("ok\n{% if true %}\n{{ 'a' + nothing_here }}{% endif %}").Render([], false));
+        Assert.Equal("line 3: 'nothing_here' is undefined", error.Message);
+        Assert.Equal(3, error.Line);
     }
 
     [Fact]
@@ -58,7 +59,7 @@ public class TemplateInterpreterTests
     {
         var template = new ChatTemplate("{{ 'x' + messages[0].content }}");
         var error = Assert.Throws<TemplateRuntimeException>(() => template.Render([new ChatMessage("assistant", null)], false));
-        Assert.Equal("can only concatenate str (not \"NoneType\") to str", error.Message);
+        Assert.Equal("can only concatenate str (not \"NoneType\") to str", error.Reason);
     }
 
     [Fact]
