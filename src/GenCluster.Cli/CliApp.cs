@@ -1,6 +1,8 @@
 using System.CommandLine;
 using GenCluster.Decoding;
 using GenCluster.Models;
+using GenCluster.Models.ChatTemplates;
+using GenCluster.Models.Text;
 using GenCluster.Sampling;
 
 namespace GenCluster.Cli;
@@ -14,6 +16,8 @@ public static class CliApp
         var root = new RootCommand("GenCluster: LLM text generation on TorchSharp and Orleans")
         {
             GenerateCommand.Create(stdout, stderr),
+            TextCommands.Tokenize(stdout),
+            TextCommands.Template(stdout),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -31,7 +35,13 @@ public static class CliApp
             await stderr.WriteLineAsync($"error: {e.Message}");
             return 2;
         }
-        catch (ModelLoadException e)
+        catch (TemplateRaisedException e)
+        {
+            // The template's own raise_exception message, as transformers reports it.
+            await stderr.WriteLineAsync(e.Message);
+            return 1;
+        }
+        catch (Exception e) when (e is ModelLoadException or ChatTemplateException or TokenizerFormatException or GenCluster.Models.Hub.HubException or HttpRequestException)
         {
             await stderr.WriteLineAsync($"error: {e.Message}");
             return 1;

@@ -34,6 +34,9 @@ public sealed record GenerationRequest
     /// <summary>False recomputes the whole sequence every step (for comparison with the KV cache).</summary>
     public bool UseKvCache { get; init; } = true;
 
+    /// <summary>Per-sequence token constraint (e.g. a JSON schema), created for each sequence index; null for none.</summary>
+    public Func<int, ITokenConstraint>? Constraint { get; init; }
+
     /// <summary>The request seed when <see cref="SamplingParams.Seed"/> is unset.</summary>
     public ulong DefaultSeed { get; init; }
 }

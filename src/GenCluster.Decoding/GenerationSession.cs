@@ -14,8 +14,9 @@ namespace GenCluster.Decoding;
 /// </summary>
 public sealed class GenerationSession : IDisposable
 {
-    sealed class Sequence(int prompt, ulong seed, ITextStream? text, StopStringMatcher stops)
+    sealed class Sequence(int prompt, ulong seed, ITextStream? text, StopStringMatcher stops, ITokenConstraint? constraint)
     {
+        public ITokenConstraint? Constraint { get; } = constraint;
         public int Prompt { get; } = prompt;
         public ulong Seed { get; } = seed;
         public List<long> Generated { get; } = [];
@@ -51,7 +52,7 @@ public sealed class GenerationSession : IDisposable
         _pipelines = _prompts.Select(x => LogitsPipeline.Build(p, x.Length, request.EosTokenIds)).ToArray();
         ulong seed = p.Seed ?? request.DefaultSeed;
         _sequences = Enumerable.Range(0, _prompts.Length * p.N)
-            .Select(i => new Sequence(i / p.N, SeededUniform.Derive(seed, (ulong)i), textFor?.Invoke(i), new StopStringMatcher(p.Stop)))
+            .Select(i => new Sequence(i / p.N, SeededUniform.Derive(seed, (ulong)i), textFor?.Invoke(i), new StopStringMatcher(p.Stop), request.Constraint?.Invoke(i)))
             .ToArray();
         _eos = request.EosTokenIds.ToHashSet();
         _stopIds = p.StopTokenIds.ToHashSet();
@@ -144,7 +145,9 @@ public sealed class GenerationSession : IDisposable
             _prompts[prompt].Concat(seqs[r].Generated).ToArray().CopyTo(ids, r * (_prompts[prompt].Length + generated));
         var inputIds = tensor(ids, new long[] { seqs.Length, _prompts[prompt].Length + generated }, device: logits.device);
         var raw = logits.index_select(0, tensor(cacheRows.Select(r => (long)r).ToArray(), device: logits.device));
-        var processed = _pipelines[prompt].Process(inputIds, raw.clone());
+        var constrained = raw.clone();
+        for (int r = 0; r < seqs.Length; r++) seqs[r].Constraint?.Mask(constrained.narrow(0, r, 1));
+        var processed = _pipelines[prompt].Process(inputIds, constrained);
         var choices = TokenSampler.Choose(p, raw, processed, seqs.Select(s => s.Seed).ToArray(), seqs.Select(s => (long)s.Generated.Count).ToArray(), p.TopLogprobs);
         for (int r = 0; r < seqs.Length; r++)
             events[cacheRows[r]] = Append(_active[cacheRows[r]], choices[r]);
@@ -154,6 +157,7 @@ public sealed class GenerationSession : IDisposable
     {
         var s = _sequences[index];
         s.Generated.Add(choice.TokenId);
+        s.Constraint?.Advance(choice.TokenId);
         var text = s.Stops.Push(s.Text?.Push(choice.TokenId) ?? "");
         var ev = new GenerationEvent(index, s.Generated.Count - 1, choice.TokenId, text, choice.Logprob, choice.TopLogprobs);
         var reason = FinishFor(s);
@@ -180,6 +184,7 @@ public sealed class GenerationSession : IDisposable
         var s = _sequences[index];
         if (s.Finish is not null) throw new ArgumentException($"sequence {index} has tokens after its end");
         s.Generated.Add(token);
+        s.Constraint?.Advance(token);
         s.Stops.Push(s.Text?.Push(token) ?? "");
         if (FinishFor(s) is { } reason) s.Finish = reason;
     }

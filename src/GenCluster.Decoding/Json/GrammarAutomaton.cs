@@ -21,6 +21,7 @@ internal sealed class GrammarAutomaton
     readonly Dictionary<int[], int> _stateIds = new(StackSetComparer.Instance);
     int[]?[] _asciiNext = new int[]?[64];
     Dictionary<char, int>?[] _otherNext = new Dictionary<char, int>?[64];
+    (ulong Low, ulong High, int Target, bool Known)[] _uniform = new (ulong, ulong, int, bool)[64];
     readonly HashSet<int> _scratch = [];
     readonly HashSet<long> _expanded = [];
 
@@ -63,6 +64,29 @@ internal sealed class GrammarAutomaton
         foreach (var c in text)
             if ((state = Step(state, c)) == Dead) return Dead;
         return state;
+    }
+
+    /// <summary>
+    /// The largest set of ASCII characters (bit c of Low/High for c below/above 64) that all lead from
+    /// <paramref name="state"/> to one live state, Target: inside a string, every plain character (Target is the
+    /// state itself without length bounds, the next count with them). Bit 0 is never set, so NUL and non-ASCII
+    /// characters never belong to it.
+    /// </summary>
+    public (ulong Low, ulong High, int Target) UniformStep(int state)
+    {
+        if (_uniform[state] is { Known: true } known) return (known.Low, known.High, known.Target);
+        var targets = new int[128];
+        for (char c = (char)1; c < 128; c++) targets[c] = Step(state, c);
+        var target = targets.Skip(1).Where(t => t != Dead).GroupBy(t => t).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault(Dead);
+        ulong low = 0, high = 0;
+        for (int c = 1; c < 128; c++)
+            if (targets[c] == target && target != Dead)
+            {
+                if (c < 64) low |= 1UL << c;
+                else high |= 1UL << (c - 64);
+            }
+        _uniform[state] = (low, high, target, true); // after the steps: Step may have grown the array
+        return (low, high, target);
     }
 
     static int[] NewAsciiRow()
@@ -129,6 +153,7 @@ internal sealed class GrammarAutomaton
         {
             Array.Resize(ref _asciiNext, id * 2);
             Array.Resize(ref _otherNext, id * 2);
+            Array.Resize(ref _uniform, id * 2);
         }
         return id;
     }

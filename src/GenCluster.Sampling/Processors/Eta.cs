@@ -21,9 +21,9 @@ public sealed class Eta(double epsilon, int minTokensToKeep = 1) : ILogitsProces
     {
         using var scope = NewDisposeScope();
         var probs = scores.softmax(-1);
-        // Categorical.entropy: logits normalized by logsumexp, clamped to finfo.min so that -inf * 0 is 0.
+        // torch.distributions.Categorical(logits).entropy(): log-probabilities clamped to finfo.min so that -inf * 0 is 0.
         var logp = scores.sub(scores.logsumexp(-1, keepdim: true)).clamp_min(float.MinValue);
-        var entropy = logp.mul(logp.softmax(-1)).sum(-1, keepdim: true).neg();
+        var entropy = logp.mul(probs).sum(-1, keepdim: true).neg();
         var epsilon = (float)Cutoff;
         var eta = entropy.neg().exp().mul(MathF.Sqrt(epsilon)).clamp_max(epsilon);
         var remove = Removal.BelowProbability(scores, probs, eta, MinTokensToKeep);

@@ -22,6 +22,8 @@ public sealed class MinP(double minP, int minTokensToKeep = 1) : ILogitsProcesso
         var probs = scores.softmax(-1);
         var scaledMinP = probs.amax([-1], keepdim: true).mul(Fraction);
         var remove = probs.lt(scaledMinP);
+        // The top token always survives (its probability is the maximum), so with one token to keep the sort is moot.
+        if (MinTokensToKeep <= 1) return Removal.Apply(scores, remove).MoveToOuterDisposeScope();
         var indices = scores.argsort(-1, descending: true);
         var sortedRemove = remove.gather(-1, indices);
         Removal.Keep(sortedRemove, 0, MinTokensToKeep);

@@ -20,11 +20,11 @@ public sealed class TopP(double topP, int minTokensToKeep = 1) : ILogitsProcesso
     public Tensor Process(Tensor inputIds, Tensor scores)
     {
         using var scope = NewDisposeScope();
-        var (sorted, indices) = scores.sort(-1, descending: false);
+        var (sorted, indices) = Removal.AscendingSort(scores, scores, candidatesAreLargest: true, MinTokensToKeep);
         var cumulative = sorted.softmax(-1).cumsum(-1);
         var remove = cumulative.le(1 - P);
-        var vocab = scores.shape[^1];
-        Removal.Keep(remove, vocab - MinTokensToKeep, vocab);
+        var length = sorted.shape[^1];
+        Removal.Keep(remove, length - MinTokensToKeep, length);
         return Removal.ApplySorted(scores, remove, indices).MoveToOuterDisposeScope();
     }
 }

@@ -25,9 +25,9 @@ public sealed class Typical(double mass, int minTokensToKeep = 1) : ILogitsProce
         // -inf * 0 is NaN: transformers' nansum drops those terms.
         var entropy = logp.mul(logp.exp()).nan_to_num(0).sum(-1, keepdim: true).neg();
         var distance = logp.neg().sub(entropy).abs();
-        var (sortedDistance, indices) = distance.sort(-1, descending: false);
+        var (sortedDistance, indices) = Removal.AscendingSort(distance, scores, candidatesAreLargest: false, MinTokensToKeep);
         var cumulative = scores.gather(-1, indices).softmax(-1).cumsum(-1);
-        var lastIndex = cumulative.lt(Mass).sum(-1, keepdim: true).clamp_max(scores.shape[^1] - 1);
+        var lastIndex = cumulative.lt(Mass).sum(-1, keepdim: true).clamp_max(sortedDistance.shape[^1] - 1);
         var remove = sortedDistance.gt(sortedDistance.gather(-1, lastIndex));
         Removal.Keep(remove, 0, MinTokensToKeep);
         return Removal.ApplySorted(scores, remove, indices).MoveToOuterDisposeScope();

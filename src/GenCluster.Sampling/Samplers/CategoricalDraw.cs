@@ -61,7 +61,8 @@ public static class CategoricalDraw
         if (double.IsNegativeInfinity(max))
             throw new InvalidOperationException("cannot sample: every score is -inf (all tokens were filtered or banned)");
         var sum = 0.0;
-        for (var i = 0; i < scores.Length; i++) sum += weights[i] = Math.Exp(scores[i] - max);
+        for (var i = 0; i < scores.Length; i++)
+            sum += weights[i] = float.IsNegativeInfinity(scores[i]) ? 0 : Math.Exp(scores[i] - max);
         CheckSum(sum);
         return sum;
     }

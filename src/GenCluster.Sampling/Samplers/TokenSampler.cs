@@ -36,12 +36,14 @@ public static class TokenSampler
             throw new ArgumentException($"raw logits and processed scores must both be [batch, vocab], got [{string.Join(", ", rawLogits.shape)}] and [{string.Join(", ", processedScores.shape)}]");
         using var scope = NewDisposeScope();
         var (batch, vocab) = ((int)processedScores.shape[0], (int)processedScores.shape[1]);
-        var processed = processedScores.detach().to(float32).cpu().contiguous().data<float>().ToArray();
+        var processedCpu = processedScores.detach().to(float32).cpu().contiguous();
+        var processed = processedCpu.data<float>().ToArray();
+        var processedLse = processedCpu.logsumexp(-1).data<float>().ToArray();
         var raw = rawLogits.detach().to(float32).cpu();
         var rawLse = raw.logsumexp(-1).data<float>().ToArray();
-        var processedLse = processedScores.detach().to(float32).cpu().logsumexp(-1).data<float>().ToArray();
         var chosen = new long[batch];
-        for (var r = 0; r < batch; r++) chosen[r] = choose(processed.AsSpan(r * vocab, vocab), r);
+        // Rows are independent and each depends only on its own scores and uniform, so the parallel loop is deterministic.
+        Parallel.For(0, batch, r => chosen[r] = choose(processed.AsSpan(r * vocab, vocab), r));
         var rawChosen = raw.gather(1, tensor(chosen).unsqueeze(1)).data<float>().ToArray();
         var top = TopLogprobs(raw, rawLse, Math.Min(topLogprobs, vocab));
         var result = new TokenChoice[batch];

@@ -13,6 +13,7 @@ public class JsonConstraintTests
 
     [Theory]
     [InlineData(Schema)]
+    [InlineData("""{"type":"array","items":{"type":"string","minLength":2,"maxLength":40}}""")]
     [InlineData(null)]
     public void TrieWalkMaskEqualsCheckingEveryTokenOnItsOwn(string? schema)
     {
@@ -80,19 +81,22 @@ public class JsonConstraintTests
         Assert.True(mask.IsAllowed(Id("\"")));
     }
 
-    [Fact]
-    public void ApplyToSetsDisallowedScoresToMinusInfinityIncludingPaddedIds()
+    [Theory]
+    [InlineData("cpu float32")]
+    [InlineData("float64 (masked_fill path)")]
+    public void ApplyToSetsDisallowedScoresToMinusInfinityIncludingPaddedIds(string kind)
     {
         var constraint = JsonConstraint.Compile("""{"type":"boolean"}""", Vocabulary);
         var mask = constraint.AllowedTokens(constraint.Start());
-        using var scores = rand(1, Vocabulary.Size + 5);
-        var before = scores.data<float>().ToArray();
+        using var scores = rand(2, Vocabulary.Size + 5, dtype: kind.StartsWith("cpu") ? ScalarType.Float32 : ScalarType.Float64);
+        var before = scores.to_type(ScalarType.Float32).data<float>().ToArray();
         mask.ApplyTo(scores);
-        var after = scores.data<float>().ToArray();
-        for (int id = 0; id < after.Length; id++)
-            Assert.Equal(mask.IsAllowed(id) ? before[id] : float.NegativeInfinity, after[id]);
+        var after = scores.to_type(ScalarType.Float32).data<float>().ToArray();
+        var width = Vocabulary.Size + 5;
+        for (int i = 0; i < after.Length; i++)
+            Assert.Equal(mask.IsAllowed(i % width) ? before[i] : float.NegativeInfinity, after[i]);
         Assert.True(mask.IsAllowed(Id("true")) && mask.IsAllowed(Id("t")) && mask.IsAllowed(Id("fal")));
-        Assert.Equal(mask.Count, after.Count(float.IsFinite));
+        Assert.Equal(2 * mask.Count, after.Count(float.IsFinite));
     }
 
     static int Id(string text)

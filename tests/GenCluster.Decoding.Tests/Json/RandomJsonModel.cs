@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using GenCluster.Decoding.Json;
 
 namespace GenCluster.Decoding.Tests.Json;
@@ -13,6 +14,9 @@ public sealed class RandomJsonModel(JsonConstraint constraint, int seed)
     /// <summary>Steps of pure random scores before closers are favoured.</summary>
     public const int PatienceSteps = 120;
 
+    /// <summary>Elapsed time of each AllowedTokens call of the last generation (read by bench/GenCluster.Bench.Json).</summary>
+    public List<TimeSpan> MaskTimes { get; } = [];
+
     /// <summary>Generated token ids (EOS excluded) and the decoded text, or throws if the mask ever runs empty.</summary>
     public (List<int> Tokens, string Text) Generate(int maxSteps = 5000)
     {
@@ -20,9 +24,12 @@ public sealed class RandomJsonModel(JsonConstraint constraint, int seed)
         var vocabulary = constraint.Vocabulary;
         var state = constraint.Start();
         var tokens = new List<int>();
+        MaskTimes.Clear();
         for (int step = 0; step < maxSteps; step++)
         {
+            var started = Stopwatch.GetTimestamp();
             var mask = constraint.AllowedTokens(state);
+            MaskTimes.Add(Stopwatch.GetElapsedTime(started));
             int best = -1;
             double bestScore = double.NegativeInfinity;
             foreach (var id in mask.AllowedIds())
