@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
@@ -19,6 +20,9 @@ sealed class ByteLevelBpe
     readonly Regex split;
     readonly bool individualDigits;
     readonly Dictionary<string, int>? wholeWords;
+    // Pre-tokens repeat a lot in real text; like HF tokenizers, remember their ids (bounded, thread-safe).
+    readonly ConcurrentDictionary<string, int[]> cache = new();
+    const int CacheLimit = 100_000;
 
     public ByteLevelBpe(TokenizerDefinition definition)
     {
@@ -36,18 +40,24 @@ sealed class ByteLevelBpe
     /// <summary>Appends the ids of a plain-text segment.</summary>
     public void Encode(string segment, List<int> output)
     {
-        foreach (var piece in PreTokenize(segment))
+        foreach (var chunk in individualDigits ? SplitDigits(segment) : [segment])
         {
-            if (wholeWords != null && wholeWords.TryGetValue(ToByteLevel(piece), out int id)) output.Add(id);
-            else output.AddRange(bpe.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
+            // EnumerateMatches does not allocate a Match per pre-token (10x faster than Matches on long prompts).
+            foreach (var m in split.EnumerateMatches(chunk))
+                if (m.Length > 0) EncodePiece(chunk.Substring(m.Index, m.Length), output);
         }
     }
 
-    IEnumerable<string> PreTokenize(string segment)
+    void EncodePiece(string piece, List<int> output)
     {
-        foreach (var chunk in individualDigits ? SplitDigits(segment) : [segment])
-            foreach (Match m in split.Matches(chunk))
-                if (m.Length > 0) yield return m.Value;
+        if (!cache.TryGetValue(piece, out var ids))
+        {
+            ids = wholeWords != null && wholeWords.TryGetValue(ToByteLevel(piece), out int id) ? [id]
+                : [.. bpe.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false)];
+            if (cache.Count >= CacheLimit) cache.Clear();
+            cache[piece] = ids;
+        }
+        output.AddRange(ids);
     }
 
     /// <summary>The Digits(individual_digits=true) pre-tokenizer: every ASCII digit becomes its own chunk.</summary>

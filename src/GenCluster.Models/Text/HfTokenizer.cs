@@ -78,13 +78,20 @@ public sealed class HfTokenizer
         ValidateUtf16(text);
         var ids = new List<int>();
         if (addSpecialTokens) ids.AddRange(prefixIds);
-        bool first = true;
+        int offset = 0;
         foreach (var (segment, token) in splitter.Split(text, parseSpecial))
         {
-            if (token != null) ids.Add(token.Id);
-            else if (byteLevel != null) byteLevel.Encode(segment, ids);
-            else sentencePiece!.Encode(segment, definition.PrependScheme == "always" || (definition.PrependScheme == "first" && first), ids);
-            first = false;
+            bool atStart = offset == 0;
+            offset += segment.Length;
+            if (token != null)
+            {
+                ids.Add(token.Id);
+                continue;
+            }
+            string plain = definition.Normalization is { } form ? segment.Normalize(form) : segment;
+            if (byteLevel != null) byteLevel.Encode(definition.AddPrefixSpace && !plain.StartsWith(' ') ? " " + plain : plain, ids);
+            // Metaspace prepend_scheme "first" adds '▁' only to text at offset 0 of the input (tokenizers' rule).
+            else sentencePiece!.Encode(plain, definition.PrependScheme == "always" || (definition.PrependScheme == "first" && atStart), ids);
         }
         if (addSpecialTokens) ids.AddRange(suffixIds);
         return [.. ids];

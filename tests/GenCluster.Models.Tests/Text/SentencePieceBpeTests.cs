@@ -5,7 +5,7 @@ namespace GenCluster.Models.Tests.Text;
 /// <summary>SentencePiece-style BPE (Llama 2 / TinyLlama / Mistral structure) with byte fallback.</summary>
 public class SentencePieceBpeTests
 {
-    static readonly Lazy<HfTokenizer> Llama2 = new(() => HfTokenizer.Load(TokenizerFiles.Llama2Style()));
+    static readonly Lazy<HfTokenizer> Llama2 = new(() => TokenizerFiles.Load(TokenizerFiles.Llama2Style()));
 
     static int Id(string piece) => Llama2.Value.IdOf(piece)!.Value;
 
