@@ -1,3 +1,4 @@
+using GenCluster.Models.Text;
 using GenCluster.Training.Tokenization;
 
 namespace GenCluster.Training.Tests.Tokenization;
@@ -12,21 +13,40 @@ public class BpeEncoderTests : IClassFixture<BpeEncoderTests.Trained>
     }
 
     readonly BpeEncoder encoder;
+    readonly HfTokenizer runtime;
 
-    public BpeEncoderTests(Trained trained) =>
+    public BpeEncoderTests(Trained trained)
+    {
         encoder = new BpeEncoder(BpeVocabulary.Load(Path.Combine(trained.Corpus.TokenizerDir, "tokenizer.json")));
+        runtime = HfTokenizer.Load(trained.Corpus.TokenizerDir);
+    }
+
+    public static TheoryData<string> Texts => new()
+    {
+        "In the beginning God created the heaven and the earth.\n",
+        "emoji 😀👍🏽 and flags 🇫🇷, zero-width joiner 👩‍💻",
+        "中文字符 日本語のテキスト 한국어",
+        "combining: e\u0301 a\u0308 n\u0303 Z\u0335\u0321; Ωmega ß ﬁ",
+        "  leading, trailing and\ttabs\r\n\n\n  multiple   spaces  ",
+        "",
+        "<|user|>\nhello<|end|>\n<|assistant|>\n",
+        "And Moses spake unto Aaron, they'll say 'twas 1611.",
+    };
 
     [Theory]
-    [InlineData("In the beginning God created the heaven and the earth.\n")]
-    [InlineData("emoji 😀👍🏽 and flags 🇫🇷, zero-width joiner 👩‍💻")]
-    [InlineData("中文字符 日本語のテキスト 한국어")]
-    [InlineData("combining: e\u0301 a\u0308 n\u0303 Z\u0335\u0321; Ωmega ß ﬁ")]
-    [InlineData("  leading, trailing and\ttabs\r\n\n\n  multiple   spaces  ")]
-    [InlineData("")]
-    [InlineData("<|user|>\nhello<|end|>\n<|assistant|>\n")]
+    [MemberData(nameof(Texts))]
     public void DecodingTheEncodingGivesTheTextBack(string text)
     {
         Assert.Equal(text, encoder.Decode(encoder.Encode(text)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void RuntimeTokenizerReadsTheFileAndEncodesAlike(string text)
+    {
+        var ids = encoder.Encode(text);
+        Assert.Equal([SpecialTokens.Id(SpecialTokens.Bos), .. ids], runtime.Encode(text, addSpecialTokens: true, parseSpecial: true));
+        Assert.Equal(text, runtime.Decode(ids));
     }
 
     [Fact]
