@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace GenCluster.Decoding.Json;
 
 /// <summary>
@@ -46,13 +48,20 @@ internal sealed class GrammarAutomaton
     public bool HasContinuation(int state) => _states[state].Length > (IsComplete(state) ? 1 : 0);
 
     /// <summary>The state after reading <paramref name="c"/> in <paramref name="state"/>, or <see cref="Dead"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Step(int state, char c)
+    {
+        // The mask walk's hot path: a known ASCII transition is two array loads.
+        if (c < 128 && _asciiNext[state] is { } row && row[c] is var known and not Unknown) return known;
+        return StepSlow(state, c);
+    }
+
+    int StepSlow(int state, char c)
     {
         if (c < 128)
         {
             var row = _asciiNext[state] ??= NewAsciiRow();
-            var next = row[c];
-            return next != Unknown ? next : row[c] = Compute(state, c);
+            return row[c] = Compute(state, c);
         }
         var others = _otherNext[state] ??= [];
         if (!others.TryGetValue(c, out var n)) others[c] = n = Compute(state, c);

@@ -117,6 +117,8 @@ public class JsonSchemaCompilerTests
     [InlineData("""{"type":"text"}""", "unknown type 'text'")]
     [InlineData("""{"type":"object","properties":{},"required":["a"],"additionalProperties":false}""", "'a' is required")]
     [InlineData("false", "accepts no value")]
+    [InlineData("""{"anyOf":{"type":"string"}}""", "expected a JSON array")]
+    [InlineData("""{"type":3}""", "expected a JSON string, got 3")]
     public void UnsatisfiableOrMalformedSchemaIsRejected(string schema, string problem) =>
         Assert.Contains(problem, Assert.Throws<InvalidSchemaException>(() => Compile(schema)).Message);
 }
