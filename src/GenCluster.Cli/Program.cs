@@ -1,1 +1,1 @@
-return 0;
+return await GenCluster.Cli.CliApp.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GenCluster.Bench.Runtime;
+using GenCluster.Decoding;
+using GenCluster.Models;
+using GenCluster.Sampling;
+
+// CPU decode throughput of the runtime on a random-weight checkpoint, beside the machine's memory read bandwidth
+// and the bandwidth-bound limit (bandwidth / weight bytes read per token).
+// Usage: dotnet run -c Release --project bench/GenCluster.Bench.Runtime -- [--shape smollm2-135m|tiny]
+//        [--new-tokens 128] [--prompt-tokens 32] [--batches 1,8] [--bandwidth-gb 2] [--out bench/runtime/results.json]
+var options = args.Select((a, i) => (a, i)).Where(x => x.a.StartsWith("--")).ToDictionary(x => x.a[2..], x => x.i + 1 < args.Length ? args[x.i + 1] : "");
+string Opt(string name, string fallback) => options.TryGetValue(name, out var v) ? v : fallback;
+var shape = Opt("shape", "smollm2-135m") == "tiny" ? LlamaShape.Tiny : LlamaShape.SmolLM2_135M;
+int newTokens = int.Parse(Opt("new-tokens", "128")), promptTokens = int.Parse(Opt("prompt-tokens", "32"));
+var batches = Opt("batches", "1,8").Split(',').Select(int.Parse).ToArray();
+double bandwidthGb = double.Parse(Opt("bandwidth-gb", "2"));
+var outPath = Opt("out", "");
+
+Console.Error.WriteLine($"measuring memory read bandwidth over {bandwidthGb} GB ...");
+double bandwidth = MemoryBandwidth.MeasureGBps((long)(bandwidthGb * 1e9));
+double weightBytes = shape.WeightElements * 4.0;
+Console.Error.WriteLine($"bandwidth {bandwidth:F1} GB/s; {weightBytes / 1e9:F3} GB of float32 weights per token; bound {bandwidth * 1e9 / weightBytes:F1} tok/s");
+
+var dir = Path.Combine(Path.GetTempPath(), $"gencluster-bench-{shape.Name}");
+if (!File.Exists(Path.Combine(dir, "model.safetensors"))) shape.Write(dir, seed: 1);
+using var loaded = ModelLoader.Load(dir);
+var rng = new Random(5);
+var runs = new JsonArray();
+foreach (var cached in new[] { true, false })
+    foreach (int batch in batches)
+    {
+        var prompts = Enumerable.Range(0, batch).Select(_ => (IReadOnlyList<long>)Enumerable.Range(0, promptTokens).Select(_ => (long)rng.Next(3, shape.Vocab)).ToArray()).ToArray();
+        var request = new GenerationRequest { Prompts = prompts, Sampling = new SamplingParams { MaxNewTokens = newTokens }, UseKvCache = cached };
+        Measure(loaded, request with { Sampling = request.Sampling with { MaxNewTokens = 4 } }); // warm-up
+        var (prefill, decode, generated) = Measure(loaded, request);
+        double tps = (generated - batch) / decode;
+        Console.Error.WriteLine($"batch {batch} kv_cache {cached}: prefill {prefill * 1000:F0} ms, decode {tps:F1} tok/s aggregate ({tps / batch:F1} per sequence)");
+        runs.Add(new JsonObject
+        {
+            ["batch"] = batch, ["kv_cache"] = cached, ["prompt_tokens"] = promptTokens, ["new_tokens"] = newTokens,
+            ["prefill_seconds"] = Math.Round(prefill, 4), ["decode_seconds"] = Math.Round(decode, 4),
+            ["decode_tokens_per_second"] = Math.Round(tps, 2), ["per_sequence_tokens_per_second"] = Math.Round(tps / batch, 2),
+        });
+    }
+
+var result = new JsonObject
+{
+    ["benchmark"] = "cpu decode, float32, greedy", ["shape"] = shape.Name, ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd"),
+    ["cpu"] = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':')[1].Trim() : null,
+    ["cores"] = Environment.ProcessorCount, ["torch_threads"] = TorchSharp.torch.get_num_threads(),
+    ["memory_read_gbps"] = Math.Round(bandwidth, 2), ["weight_bytes_per_token"] = (long)weightBytes,
+    ["bandwidth_bound_tokens_per_second"] = Math.Round(bandwidth * 1e9 / weightBytes, 1),
+    ["runs"] = runs,
+    ["reference_transformers_4_42_4"] = new JsonObject { ["batch1_tokens_per_second"] = 12.2, ["batch8_tokens_per_second"] = 69.5, ["note"] = "quoted from the issue, measured on this machine kind, not by this script" },
+    ["command"] = "dotnet run -c Release --project bench/GenCluster.Bench.Runtime -- " + string.Join(' ', args),
+};
+var json = result.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+if (outPath != "") File.WriteAllText(outPath, json + "\n");
+Console.WriteLine(json);
+
+static (double Prefill, double Decode, int Generated) Measure(LoadedModel loaded, GenerationRequest request)
+{
+    using var session = new GenerationSession(loaded.Model, request);
+    var clock = Stopwatch.StartNew();
+    session.Step();
+    double prefill = clock.Elapsed.TotalSeconds;
+    while (!session.IsFinished) session.Step();
+    return (prefill, clock.Elapsed.TotalSeconds - prefill, session.Stats.GeneratedTokens);
+}

@@ -1,0 +1,141 @@
+using System.CommandLine;
+using GenCluster.Decoding;
+using GenCluster.Models;
+using GenCluster.Sampling;
+
+namespace GenCluster.Cli;
+
+/// <summary>`gencluster generate`: the flags of the classic Python sampling scripts, run on the local runtime.</summary>
+internal static class GenerateCommand
+{
+    sealed class Flags
+    {
+        public readonly Option<string?> Model = CliOption.Create<string?>("--model", "model folder (default: the shipped models/default)");
+        public readonly Option<string?> Prompt = CliOption.Create<string?>("--prompt", "prompt text");
+        public readonly Option<string?> PromptFile = CliOption.Create<string?>("--prompt_file", "read the prompt from this file");
+        public readonly Option<string?> InputIds = CliOption.Create<string?>("--input-ids", "prompt as comma-separated token ids, e.g. 1,2,3");
+        public readonly Option<string?> Method = CliOption.Create<string?>("--method", "greedy|unconstrained|top_k|top_p|min_p|typical|epsilon|eta");
+        public readonly Option<string?> Preset = CliOption.Create<string?>("--preset", "creative|precise|balanced|deterministic");
+        public readonly Option<double?> Temperature = CliOption.Create<double?>("--temperature", "softmax temperature (0 = greedy)");
+        public readonly Option<int?> TopK = CliOption.Create<int?>("--top_k", "keep the k most likely tokens");
+        public readonly Option<double?> TopP = CliOption.Create<double?>("--top_p", "nucleus sampling mass");
+        public readonly Option<double?> MinP = CliOption.Create<double?>("--min_p", "min-p fraction of the top probability");
+        public readonly Option<double?> TypicalP = CliOption.Create<double?>("--typical_p_mass", "locally typical sampling mass", "--typical_p");
+        public readonly Option<double?> Epsilon = CliOption.Create<double?>("--epsilon", "cutoff of epsilon (and eta) sampling");
+        public readonly Option<double?> RepetitionPenalty = CliOption.Create<double?>("--repetition_penalty", "CTRL repetition penalty (1 = off)");
+        public readonly Option<double?> PresencePenalty = CliOption.Create<double?>("--presence_penalty", "OpenAI presence penalty");
+        public readonly Option<double?> FrequencyPenalty = CliOption.Create<double?>("--frequency_penalty", "OpenAI frequency penalty");
+        public readonly Option<int?> NoRepeatNgram = CliOption.Create<int?>("--no_repeat_ngram_size", "ban repeated n-grams of this size");
+        public readonly Option<int> MaxNewTokens = CliOption.Create<int>("--max_new_tokens", "tokens to generate at most").WithDefault(500);
+        public readonly Option<int> MinNewTokens = CliOption.Create<int>("--min_new_tokens", "suppress EOS before this many tokens");
+        public readonly Option<ulong?> Seed = CliOption.Create<ulong?>("--seed", "random seed (the same seed gives the same text)");
+        public readonly Option<int> N = CliOption.Create<int>("--n", "completions per prompt", "--num_samples").WithDefault(1);
+        public readonly Option<string[]> Stop = CliOption.Create<string[]>("--stop", "stop string (repeatable)");
+        public readonly Option<int> Logprobs = CliOption.Create<int>("--top_logprobs", "alternatives with log-probs per token (JSON output)");
+        public readonly Option<string?> EosTokenId = CliOption.Create<string?>("--eos_token_id", "EOS ids overriding the model's, e.g. 2 or 2,7");
+        public readonly Option<string> Dtype = CliOption.Create<string>("--dtype", "auto|float32|bfloat16|float16|int8 (CPU: bfloat16/int8 store weights compactly)").WithDefault("auto");
+        public readonly Option<bool> NoFastPath = CliOption.Create<bool>("--no-fast-path", "use torch for every linear layer (no CPU SIMD kernels)");
+        public readonly Option<string> Device = CliOption.Create<string>("--device", "cpu|cuda|cuda:N").WithDefault("cpu");
+        public readonly Option<string?> HfToken = CliOption.Create<string?>("--hf-token", "Hugging Face token for hub downloads (or HF_TOKEN)");
+        public readonly Option<string> Output = CliOption.Create<string>("--output", "text|json").WithDefault("text");
+        public readonly Option<bool> NoKvCache = CliOption.Create<bool>("--no-kv-cache", "recompute the whole sequence every step");
+        public readonly Option<string> Overflow = CliOption.Create<string>("--context-overflow", "error|truncate-left|slide").WithDefault("error");
+        public readonly Option<bool> ApplyChatTemplate = CliOption.Create<bool>("--apply-chat-template", "wrap the prompt in the model's chat template");
+        public readonly Option<string?> System = CliOption.Create<string?>("--system", "system message for --apply-chat-template");
+        public readonly Option<string?> ChatTemplate = CliOption.Create<string?>("--chat-template", "Jinja file overriding the model's chat template");
+
+        public IEnumerable<Option> All => GetType().GetFields().Select(f => (Option)f.GetValue(this)!);
+    }
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var flags = new Flags();
+        var command = new Command("generate", "generate text with a local model");
+        foreach (var option in flags.All) command.Add(option);
+        flags.Output.AcceptOnlyFromAmong("text", "json");
+        flags.Overflow.AcceptOnlyFromAmong("error", "truncate-left", "slide");
+        command.SetAction((parsed, cancellation) => RunAsync(flags, parsed, stdout, stderr, cancellation));
+        return command;
+    }
+
+    static async Task<int> RunAsync(Flags f, ParseResult r, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        var sampling = BuildSampling(f, r);
+        var modelDir = await ModelLocator.ResolveOrDownloadAsync(r.GetValue(f.Model), r.GetValue(f.HfToken), stderr, cancellation);
+        using var loaded = ModelLoader.Load(modelDir, new LoadOptions { Dtype = r.GetValue(f.Dtype)!, Device = r.GetValue(f.Device)!, CpuKernels = !r.GetValue(f.NoFastPath) });
+        var text = PromptText.For(modelDir, r.GetValue(f.ChatTemplate));
+        var prompt = PromptIds(f, r, text);
+        var eos = r.GetValue(f.EosTokenId) is { } eosFlag ? ParseIds(eosFlag, "--eos_token_id") : loaded.EosTokenIds;
+        var request = new GenerationRequest
+        {
+            Prompts = [prompt], Sampling = sampling, EosTokenIds = eos, UseKvCache = !r.GetValue(f.NoKvCache),
+            Overflow = r.GetValue(f.Overflow) switch { "truncate-left" => ContextOverflow.TruncateLeft, "slide" => ContextOverflow.Slide, _ => ContextOverflow.Error },
+            DefaultSeed = (ulong)Random.Shared.NextInt64(),
+        };
+        using var session = new GenerationSession(loaded.Model, request, text is null ? null : _ => text.NewStream());
+        var writer = new GenerationWriter(r.GetValue(f.Output) == "json", stdout, stderr, text is not null);
+        await foreach (var e in GenerationStream.RunAsync(session, cancellation)) await writer.OnEventAsync(e);
+        await writer.FinishAsync(session, text);
+        return 0;
+    }
+
+    static SamplingParams BuildSampling(Flags f, ParseResult r)
+    {
+        var p = r.GetValue(f.Preset) is { } preset ? SamplingPresets.Get(preset) : new SamplingParams();
+        p = p with
+        {
+            Temperature = r.GetValue(f.Temperature) ?? p.Temperature,
+            TopK = r.GetValue(f.TopK) ?? p.TopK,
+            TopP = r.GetValue(f.TopP) ?? p.TopP,
+            MinP = r.GetValue(f.MinP) ?? p.MinP,
+            TypicalP = r.GetValue(f.TypicalP) ?? p.TypicalP,
+            RepetitionPenalty = r.GetValue(f.RepetitionPenalty) ?? p.RepetitionPenalty,
+            PresencePenalty = r.GetValue(f.PresencePenalty) ?? p.PresencePenalty,
+            FrequencyPenalty = r.GetValue(f.FrequencyPenalty) ?? p.FrequencyPenalty,
+            NoRepeatNgramSize = r.GetValue(f.NoRepeatNgram) ?? p.NoRepeatNgramSize,
+            MaxNewTokens = r.GetValue(f.MaxNewTokens),
+            MinNewTokens = r.GetValue(f.MinNewTokens),
+            Seed = r.GetValue(f.Seed),
+            N = r.GetValue(f.N),
+            Stop = r.GetValue(f.Stop) ?? [],
+            TopLogprobs = r.GetValue(f.Logprobs),
+            Logprobs = true,
+        };
+        var epsilon = r.GetValue(f.Epsilon);
+        if (r.GetValue(f.Method) is { } method) return SamplingMethods.Apply(method, p, epsilon);
+        if (epsilon is { } cut) p = p with { EpsilonCutoff = cut };
+        // Without --method, any sampling flag means sampling (as the classic scripts do); none means greedy.
+        bool samplingFlag = new Option[] { f.Temperature, f.TopK, f.TopP, f.MinP, f.TypicalP, f.Epsilon }.Any(o => r.GetResult(o) is not null);
+        return (r.GetValue(f.Preset) is null ? p with { DoSample = samplingFlag } : p).Validate();
+    }
+
+    static IReadOnlyList<long> PromptIds(Flags f, ParseResult r, PromptText? text)
+    {
+        var given = new[] { r.GetValue(f.Prompt) is not null, r.GetValue(f.PromptFile) is not null, r.GetValue(f.InputIds) is not null }.Count(x => x);
+        if (given != 1) throw new UsageException("give exactly one of --prompt, --prompt_file or --input-ids");
+        if (r.GetValue(f.InputIds) is { } ids)
+        {
+            if (r.GetValue(f.ApplyChatTemplate)) throw new UsageException("--apply-chat-template needs a text prompt, not --input-ids");
+            return ParseIds(ids, "--input-ids");
+        }
+        var prompt = r.GetValue(f.Prompt) ?? ReadPromptFile(r.GetValue(f.PromptFile)!);
+        if (text is null) throw new UsageException("this model folder has no tokenizer.json: pass token ids with --input-ids");
+        return r.GetValue(f.ApplyChatTemplate) ? text.EncodeChat(prompt, r.GetValue(f.System)) : text.Encode(prompt);
+    }
+
+    static string ReadPromptFile(string path) => File.Exists(path) ? File.ReadAllText(path) : throw new UsageException($"prompt file not found: {path}");
+
+    internal static long[] ParseIds(string text, string flag)
+    {
+        try
+        {
+            var ids = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
+            if (ids.Length == 0 || ids.Any(id => id < 0)) throw new FormatException();
+            return ids;
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw new UsageException($"{flag} must be comma-separated non-negative token ids, e.g. 1,2,3; got '{text}'");
+        }
+    }
+}

@@ -1,0 +1,199 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenCluster.Models.Runtime;
+
+/// <summary>
+/// Keys and values of every layer for a batch of sequences, in preallocated buffers [batch, kv_heads, capacity, head_dim]
+/// on the model's device. All rows share slot indices; per slot the cache records whether it holds a real token
+/// (left padding does not) and its position id, so padded batches, rollback, beam reordering and tree-attention
+/// compaction are bookkeeping plus one tensor copy, never a recomputation.
+/// </summary>
+public sealed class KvCache : IDisposable
+{
+    readonly Tensor?[] _keys, _values;
+    readonly int _kvHeads, _headDim;
+    readonly ScalarType _dtype;
+    readonly Device _device;
+    bool[][] _valid;     // [row][slot]
+    long[][] _positions; // [row][slot]
+    int _capacity;
+
+    /// <summary>Number of sequences in the batch.</summary>
+    public int BatchSize { get; private set; }
+
+    /// <summary>Number of filled slots (the same for every row; padding slots count).</summary>
+    public int Length { get; private set; }
+
+    internal KvCache(int layers, int batchSize, int kvHeads, int headDim, ScalarType dtype, Device device, int capacity)
+    {
+        _keys = new Tensor?[layers];
+        _values = new Tensor?[layers];
+        (_kvHeads, _headDim, _dtype, _device) = (kvHeads, headDim, dtype, device);
+        BatchSize = batchSize;
+        _capacity = Math.Max(capacity, 16);
+        _valid = NewRows<bool>(batchSize, _capacity);
+        _positions = NewRows<long>(batchSize, _capacity);
+    }
+
+    static T[][] NewRows<T>(int rows, int cols) => Enumerable.Range(0, rows).Select(_ => new T[cols]).ToArray();
+
+    /// <summary>Next position id of each row: one past the largest position of its real tokens.</summary>
+    public long NextPosition(int row)
+    {
+        long next = 0;
+        for (int s = 0; s < Length; s++) if (_valid[row][s]) next = Math.Max(next, _positions[row][s] + 1);
+        return next;
+    }
+
+    /// <summary>Whether slot <paramref name="slot"/> of row <paramref name="row"/> holds a real token.</summary>
+    public bool IsValid(int row, int slot) => _valid[row][slot];
+
+    internal void EnsureCapacity(int needed)
+    {
+        if (needed <= _capacity) return;
+        int capacity = Math.Max(needed, _capacity * 2);
+        for (int l = 0; l < _keys.Length; l++)
+        {
+            _keys[l] = Grow(_keys[l], capacity);
+            _values[l] = Grow(_values[l], capacity);
+        }
+        for (int b = 0; b < BatchSize; b++)
+        {
+            Array.Resize(ref _valid[b], capacity);
+            Array.Resize(ref _positions[b], capacity);
+        }
+        _capacity = capacity;
+    }
+
+    Tensor? Grow(Tensor? buffer, int capacity)
+    {
+        if (buffer is null) return null;
+        var grown = zeros(new long[] { BatchSize, _kvHeads, capacity, _headDim }, _dtype, _device);
+        grown.DetachFromDisposeScope();
+        grown.narrow(2, 0, Length).copy_(buffer.narrow(2, 0, Length));
+        buffer.Dispose();
+        return grown;
+    }
+
+    /// <summary>Records the validity and positions of <paramref name="count"/> new slots starting at <see cref="Length"/>.</summary>
+    internal void Reserve(int count, bool[,] valid, long[,] positions)
+    {
+        EnsureCapacity(Length + count);
+        for (int b = 0; b < BatchSize; b++)
+            for (int t = 0; t < count; t++)
+            {
+                _valid[b][Length + t] = valid[b, t];
+                _positions[b][Length + t] = positions[b, t];
+            }
+    }
+
+    /// <summary>Writes a layer's new keys/values [batch, kv_heads, count, head_dim] after the filled slots; returns the full views.</summary>
+    internal (Tensor Keys, Tensor Values) Write(int layer, Tensor keys, Tensor values)
+    {
+        int count = (int)keys.shape[2];
+        _keys[layer] ??= NewBuffer();
+        _values[layer] ??= NewBuffer();
+        _keys[layer]!.narrow(2, Length, count).copy_(keys);
+        _values[layer]!.narrow(2, Length, count).copy_(values);
+        return (_keys[layer]!.narrow(2, 0, Length + count), _values[layer]!.narrow(2, 0, Length + count));
+    }
+
+    Tensor NewBuffer() => zeros(new long[] { BatchSize, _kvHeads, _capacity, _headDim }, _dtype, _device).DetachFromDisposeScope();
+
+    internal void Commit(int count) => Length += count;
+
+    internal bool[] ValidRow(int row) => _valid[row];
+    internal long[] PositionRow(int row) => _positions[row];
+
+    /// <summary>Rolls every row back to its first <paramref name="length"/> slots (speculative rejection, stop handling).</summary>
+    public void Truncate(int length)
+    {
+        if (length < 0 || length > Length) throw new ArgumentOutOfRangeException(nameof(length), $"cannot truncate a cache of length {Length} to {length}");
+        Length = length;
+    }
+
+    /// <summary>
+    /// Rebuilds the batch from the given source rows (beam search reordering, or repeating one prompt's cache for
+    /// N samples); the batch size becomes rows.Length.
+    /// </summary>
+    public void Reorder(IReadOnlyList<long> rows)
+    {
+        foreach (var r in rows)
+            if (r < 0 || r >= BatchSize) throw new ArgumentOutOfRangeException(nameof(rows), $"row {r} is outside a batch of {BatchSize}");
+        using (var index = tensor(rows.ToArray(), device: _device))
+            for (int l = 0; l < _keys.Length; l++)
+            {
+                _keys[l] = Replace(_keys[l], t => t.index_select(0, index));
+                _values[l] = Replace(_values[l], t => t.index_select(0, index));
+            }
+        _valid = rows.Select(r => (bool[])_valid[r].Clone()).ToArray();
+        _positions = rows.Select(r => (long[])_positions[r].Clone()).ToArray();
+        BatchSize = rows.Count;
+    }
+
+    /// <summary>
+    /// Keeps, after the first <paramref name="prefix"/> slots, only the listed slots (in order), moving them to
+    /// follow the prefix: the accepted path of a tree-attention verify step. Every row keeps the same slots.
+    /// </summary>
+    public void KeepSlots(int prefix, IReadOnlyList<int> slots)
+    {
+        if (prefix > Length || slots.Any(s => s < prefix || s >= Length))
+            throw new ArgumentOutOfRangeException(nameof(slots), $"slots must lie in [{prefix}, {Length})");
+        if (slots.Count > 0)
+        {
+            using var index = tensor(slots.Select(s => (long)s).ToArray(), device: _device);
+            for (int l = 0; l < _keys.Length; l++)
+                foreach (var buffer in new[] { _keys[l], _values[l] })
+                {
+                    if (buffer is null) continue;
+                    using var kept = buffer.index_select(2, index);
+                    buffer.narrow(2, prefix, slots.Count).copy_(kept);
+                }
+            for (int b = 0; b < BatchSize; b++)
+            {
+                var valid = slots.Select(s => _valid[b][s]).ToArray();
+                var positions = slots.Select(s => _positions[b][s]).ToArray();
+                valid.CopyTo(_valid[b], prefix);
+                positions.CopyTo(_positions[b], prefix);
+            }
+        }
+        Length = prefix + slots.Count;
+    }
+
+    /// <summary>An independent copy (a branch that continues differently from the same prefix).</summary>
+    public KvCache Fork()
+    {
+        var copy = new KvCache(_keys.Length, BatchSize, _kvHeads, _headDim, _dtype, _device, _capacity) { Length = Length };
+        for (int l = 0; l < _keys.Length; l++)
+        {
+            copy._keys[l] = _keys[l]?.clone().DetachFromDisposeScope();
+            copy._values[l] = _values[l]?.clone().DetachFromDisposeScope();
+        }
+        copy._valid = _valid.Select(r => (bool[])r.Clone()).ToArray();
+        copy._positions = _positions.Select(r => (long[])r.Clone()).ToArray();
+        return copy;
+    }
+
+    /// <summary>Bytes held by the key/value buffers.</summary>
+    public long Bytes => _keys.Concat(_values).Where(t => t is not null).Sum(t => t!.NumberOfElements * t.ElementSize);
+
+    static Tensor? Replace(Tensor? old, Func<Tensor, Tensor> make)
+    {
+        if (old is null) return null;
+        var fresh = make(old).DetachFromDisposeScope();
+        old.Dispose();
+        return fresh;
+    }
+
+    /// <summary>Releases the buffers.</summary>
+    public void Dispose()
+    {
+        for (int l = 0; l < _keys.Length; l++)
+        {
+            _keys[l]?.Dispose();
+            _values[l]?.Dispose();
+            _keys[l] = _values[l] = null;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenCluster.Sampling.Samplers;
+
+/// <summary>
+/// Chooses the next token of every row from processed scores: argmax (greedy) or a multinomial draw whose uniform is
+/// <see cref="SeededUniform.Next"/>(seed, step), inverted over the float64 CDF of softmax(processed) in vocabulary order.
+/// </summary>
+public static class TokenSampler
+{
+    /// <summary>Greedy when <paramref name="p"/> says so (<see cref="SamplingParams.IsGreedy"/>), else a seeded draw.</summary>
+    public static TokenChoice[] Choose(SamplingParams p, Tensor rawLogits, Tensor processedScores, ReadOnlySpan<ulong> seeds, ReadOnlySpan<long> steps, int topLogprobs = 0) =>
+        p.IsGreedy ? Greedy(rawLogits, processedScores, topLogprobs) : Sample(rawLogits, processedScores, seeds, steps, topLogprobs);
+
+    /// <summary>argmax of each processed row (the first index on ties, like torch.argmax).</summary>
+    public static TokenChoice[] Greedy(Tensor rawLogits, Tensor processedScores, int topLogprobs = 0) =>
+        Choose(rawLogits, processedScores, topLogprobs, (row, _) => ArgMax(row));
+
+    /// <summary>One multinomial draw per row from softmax(processed); row r uses the uniform of (seeds[r], steps[r], stream 0).</summary>
+    public static TokenChoice[] Sample(Tensor rawLogits, Tensor processedScores, ReadOnlySpan<ulong> seeds, ReadOnlySpan<long> steps, int topLogprobs = 0)
+    {
+        var batch = (int)processedScores.shape[0];
+        if (seeds.Length != batch || steps.Length != batch)
+            throw new ArgumentException($"need one seed and one step per row: batch {batch}, got {seeds.Length} seeds and {steps.Length} steps");
+        var u = new double[batch];
+        for (var r = 0; r < batch; r++) u[r] = SeededUniform.Next(seeds[r], steps[r]);
+        return Choose(rawLogits, processedScores, topLogprobs, (row, r) => CategoricalDraw.PickFromScores(row, u[r]));
+    }
+
+    delegate int RowChoice(ReadOnlySpan<float> processedRow, int row);
+
+    static TokenChoice[] Choose(Tensor rawLogits, Tensor processedScores, int topLogprobs, RowChoice choose)
+    {
+        if (rawLogits.ndim != 2 || !rawLogits.shape.SequenceEqual(processedScores.shape))
+            throw new ArgumentException($"raw logits and processed scores must both be [batch, vocab], got [{string.Join(", ", rawLogits.shape)}] and [{string.Join(", ", processedScores.shape)}]");
+        using var scope = NewDisposeScope();
+        var (batch, vocab) = ((int)processedScores.shape[0], (int)processedScores.shape[1]);
+        var processedCpu = processedScores.detach().to(float32).cpu().contiguous();
+        var processed = processedCpu.data<float>().ToArray();
+        var processedLse = processedCpu.logsumexp(-1).data<float>().ToArray();
+        var raw = rawLogits.detach().to(float32).cpu();
+        var rawLse = raw.logsumexp(-1).data<float>().ToArray();
+        var chosen = new long[batch];
+        // Rows are independent and each depends only on its own scores and uniform, so the parallel loop is deterministic.
+        Parallel.For(0, batch, r => chosen[r] = choose(processed.AsSpan(r * vocab, vocab), r));
+        var rawChosen = raw.gather(1, tensor(chosen).unsqueeze(1)).data<float>().ToArray();
+        var top = TopLogprobs(raw, rawLse, Math.Min(topLogprobs, vocab));
+        var result = new TokenChoice[batch];
+        for (var r = 0; r < batch; r++)
+            result[r] = new TokenChoice(chosen[r], processed[r * vocab + chosen[r]] - processedLse[r], rawChosen[r] - rawLse[r], top[r]);
+        return result;
+    }
+
+    static TokenLogprob[][] TopLogprobs(Tensor raw, float[] lse, int n)
+    {
+        var batch = (int)raw.shape[0];
+        if (n <= 0) return Enumerable.Range(0, batch).Select(_ => Array.Empty<TokenLogprob>()).ToArray();
+        var (values, indices) = raw.topk(n);
+        var v = values.data<float>().ToArray();
+        var ix = indices.data<long>().ToArray();
+        return Enumerable.Range(0, batch)
+            .Select(r => Enumerable.Range(r * n, n).Select(i => new TokenLogprob(ix[i], v[i] - lse[r])).ToArray())
+            .ToArray();
+    }
+
+    static int ArgMax(ReadOnlySpan<float> row)
+    {
+        var best = 0;
+        for (var i = 1; i < row.Length; i++)
+            if (row[i] > row[best]) best = i;
+        return best;
+    }
+}
