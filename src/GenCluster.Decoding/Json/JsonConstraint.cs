@@ -132,13 +132,7 @@ public sealed class JsonConstraint
     /// <summary>Whether every path below <paramref name="node"/>, read from <paramref name="state"/>, stays alive: each level's state steps uniformly on all the characters below.</summary>
     bool AllLive(int state, int node)
     {
-        var (below, belowHigh) = (_vocabulary.BelowLow[node], _vocabulary.BelowHigh[node]);
-        for (int level = 0; level < _vocabulary.Height[node]; level++)
-        {
-            var (low, high, target) = _automaton.UniformStep(state);
-            if ((below & ~low) != 0 || (belowHigh & ~high) != 0) return false;
-            state = target;
-        }
-        return true;
+        var (low, high) = _automaton.UniformRun(state, _vocabulary.Height[node]);
+        return (_vocabulary.BelowLow[node] & ~low) == 0 && (_vocabulary.BelowHigh[node] & ~high) == 0;
     }
 }

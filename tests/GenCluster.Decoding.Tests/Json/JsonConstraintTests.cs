@@ -99,6 +99,17 @@ public class JsonConstraintTests
         Assert.Equal(2 * mask.Count, after.Count(float.IsFinite));
     }
 
+    [Fact]
+    public void ApplyToARowViewMasksThatRowOnly()
+    {
+        var constraint = JsonConstraint.Compile("""{"type":"null"}""", Vocabulary);
+        var mask = constraint.AllowedTokens(constraint.Start());
+        using var scores = zeros(3, Vocabulary.Size);
+        using (var row = scores[1]) mask.ApplyTo(row);
+        var finite = Enumerable.Range(0, 3).Select(r => { using var x = scores[r]; return x.data<float>().ToArray().Count(float.IsFinite); }).ToArray();
+        Assert.Equal([Vocabulary.Size, mask.Count, Vocabulary.Size], finite);
+    }
+
     static int Id(string text)
     {
         var id = Vocabulary.Texts.ToList().IndexOf(text);
