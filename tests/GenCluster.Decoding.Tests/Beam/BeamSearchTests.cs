@@ -9,41 +9,23 @@ namespace GenCluster.Decoding.Tests.Beam;
 /// <summary>Beam search against transformers 4.42's generate(num_beams=...) on the fixture models, and its persistable state.</summary>
 public class BeamSearchTests
 {
-    /// <summary>A golden case as a request, with its expected sequences (EOS padding removed) and scores.</summary>
-    internal static (BeamSearchRequest Request, long[][] Sequences, float[] Scores) Case(JsonElement model, JsonElement c)
+    /// <summary>A golden case as a request.</summary>
+    static BeamSearchRequest Request(BeamGoldenCase c) => new()
     {
-        var config = c.GetProperty("config");
-        var stopping = config.GetProperty("early_stopping");
-        var request = new BeamSearchRequest
-        {
-            Prompt = Fixtures.ReadLongs(c.GetProperty("prompt")),
-            NumBeams = config.GetProperty("num_beams").GetInt32(),
-            LengthPenalty = config.GetProperty("length_penalty").GetDouble(),
-            EarlyStopping = BeamSearchRequest.ParseStopping(stopping.ValueKind == JsonValueKind.String ? stopping.GetString()! : stopping.GetBoolean().ToString()),
-            NumReturnSequences = config.GetProperty("num_return_sequences").GetInt32(),
-            Sampling = new SamplingParams { MaxNewTokens = config.GetProperty("max_new_tokens").GetInt32() },
-            EosTokenIds = [model.GetProperty("eos_token_id").GetInt64()],
-        };
-        var ends = c.GetProperty("ends_with_eos").EnumerateArray().Select(e => e.GetBoolean()).ToArray();
-        var sequences = c.GetProperty("sequences").EnumerateArray().Select((s, i) => Trim(Fixtures.ReadLongs(s), ends[i], request.EosTokenIds[0])).ToArray();
-        return (request, sequences, Fixtures.ReadFloats(c.GetProperty("sequences_scores")));
-    }
-
-    // transformers pads the shorter hypotheses with PAD after their EOS.
-    static long[] Trim(long[] s, bool endsWithEos, long eos) => endsWithEos ? s[..(Array.IndexOf(s, eos) + 1)] : s;
+        Prompt = c.Prompt, NumBeams = c.NumBeams, LengthPenalty = c.LengthPenalty, EarlyStopping = BeamSearchRequest.ParseStopping(c.EarlyStopping),
+        NumReturnSequences = c.NumReturnSequences, Sampling = new SamplingParams { MaxNewTokens = c.MaxNewTokens }, EosTokenIds = [c.EosTokenId],
+    };
 
     [Theory]
     [InlineData("llama-tiny")]
     [InlineData("gpt2-tiny")]
     public void SequencesAndScoresMatchTransformersOnAllGoldenCases(string modelName)
     {
-        using var golden = Fixtures.Golden("beam.json");
-        var model = golden.RootElement.GetProperty("models").GetProperty(modelName);
         using var loaded = ModelLoader.Load(Fixtures.Model(modelName));
         int n = 0;
-        foreach (var c in model.GetProperty("cases").EnumerateArray())
+        foreach (var c in BeamGolden.Cases(modelName))
         {
-            var (request, sequences, scores) = Case(model, c);
+            var (request, sequences, scores) = (Request(c), c.Sequences, c.Scores);
             using var search = new BeamSearch(loaded.Model, request);
             var result = search.Run();
             Assert.True(sequences.Length == result.Count, $"case {n}: {result.Count} sequences, expected {sequences.Length}");
@@ -51,7 +33,7 @@ public class BeamSearchTests
             {
                 Assert.True(sequences[i].SequenceEqual(result[i].Tokens), $"case {n} sequence {i}: [{string.Join(",", result[i].Tokens)}] expected [{string.Join(",", sequences[i])}]");
                 Assert.True(Math.Abs(scores[i] - result[i].Score) <= 1e-4, $"case {n} sequence {i}: score {result[i].Score} expected {scores[i]}");
-                Assert.Equal(sequences[i][^1] == request.EosTokenIds[0], result[i].EndsWithEos);
+                Assert.Equal(c.EndsWithEos[i], result[i].EndsWithEos);
             }
             n++;
         }
@@ -61,9 +43,8 @@ public class BeamSearchTests
     [Fact]
     public void ARebuiltStateContinuesAsTheUninterruptedSearch()
     {
-        using var golden = Fixtures.Golden("beam.json");
-        var model = golden.RootElement.GetProperty("models").GetProperty("gpt2-tiny");
-        var (request, sequences, scores) = Case(model, model.GetProperty("cases")[1]); // 4 beams, 4 returned, one ends on EOS
+        var c = BeamGolden.Cases("gpt2-tiny")[1]; // 4 beams, 4 returned, one ends on EOS
+        var (request, sequences, scores) = (Request(c), c.Sequences, c.Scores);
         using var loaded = ModelLoader.Load(Fixtures.Model("gpt2-tiny"));
         string saved;
         using (var first = new BeamSearch(loaded.Model, request))
