@@ -86,6 +86,7 @@ public sealed class HubDownloaderTests : IDisposable
         string downloaded = await new HubDownloader(Options()).ResolveAsync(Repo);
         server.Dispose();
         Assert.Equal(downloaded, await offline.ResolveAsync(Repo));
+        Assert.Equal(downloaded, await new HubDownloader(Options()).ResolveAsync(Repo)); // hub unreachable: cached snapshot
     }
 
     [Fact]
