@@ -14,6 +14,10 @@ public sealed partial class HubDownloader(HubOptions options, HttpClient? http =
 {
     readonly HttpClient http = http ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
 
+    // Metadata requests must see the hub's own 302 (its X-Linked-Etag is the blob's sha256, the name huggingface_hub
+    // gives the blob), so HEAD does not follow redirects; transfers do, and HttpClient drops the token on redirect.
+    static readonly HttpClient Metadata = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
+
     /// <summary>The files a model needs (configs, weights, tokenizer, templates); other repository files are skipped.</summary>
     public static bool IsModelFile(string file) =>
         !file.StartsWith("original/", StringComparison.Ordinal)
@@ -44,7 +48,7 @@ public sealed partial class HubDownloader(HubOptions options, HttpClient? http =
         {
             string file = wanted[i];
             var url = new Uri($"{options.Endpoint}/{modelNameOrPath}/resolve/{commit}/{string.Join('/', file.Split('/').Select(Uri.EscapeDataString))}");
-            var transfer = new ResumableDownload(http, options, url, Path.Combine(cache.RepoDir, "blobs"));
+            var transfer = new ResumableDownload(http, Metadata, options, url, Path.Combine(cache.RepoDir, "blobs"));
             string etag = await transfer.RunAsync(progress == null ? null : new FileProgress(progress, file, i, wanted.Count), cancellationToken);
             cache.Link(commit, file, etag);
         }
@@ -82,7 +86,7 @@ public sealed partial class HubDownloader(HubOptions options, HttpClient? http =
         if (options.Token != null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
         if (rangeFrom is long from) request.Headers.Range = new RangeHeaderValue(from, null);
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        if (response.IsSuccessStatusCode) return response;
+        if (response.IsSuccessStatusCode || (int)response.StatusCode is >= 300 and < 400) return response;
         var status = response.StatusCode;
         response.Dispose();
         throw status switch
