@@ -43,7 +43,7 @@ public static class CliApp
             await stderr.WriteLineAsync(e.Message);
             return 1;
         }
-        catch (Exception e) when (e is ModelLoadException or ChatTemplateException or TokenizerFormatException)
+        catch (Exception e) when (e is ModelLoadException or ChatTemplateException or TokenizerFormatException or GenCluster.Models.Hub.HubException or HttpRequestException)
         {
             await stderr.WriteLineAsync($"error: {e.Message}");
             return 1;

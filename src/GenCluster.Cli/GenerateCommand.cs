@@ -33,7 +33,8 @@ internal static class GenerateCommand
         public readonly Option<string[]> Stop = CliOption.Create<string[]>("--stop", "stop string (repeatable)");
         public readonly Option<int> Logprobs = CliOption.Create<int>("--top_logprobs", "alternatives with log-probs per token (JSON output)");
         public readonly Option<string?> EosTokenId = CliOption.Create<string?>("--eos_token_id", "EOS ids overriding the model's, e.g. 2 or 2,7");
-        public readonly Option<string> Dtype = CliOption.Create<string>("--dtype", "auto|float32|bfloat16|float16").WithDefault("auto");
+        public readonly Option<string> Dtype = CliOption.Create<string>("--dtype", "auto|float32|bfloat16|float16|int8 (CPU: bfloat16/int8 store weights compactly)").WithDefault("auto");
+        public readonly Option<bool> NoFastPath = CliOption.Create<bool>("--no-fast-path", "use torch for every linear layer (no CPU SIMD kernels)");
         public readonly Option<string> Device = CliOption.Create<string>("--device", "cpu|cuda|cuda:N").WithDefault("cpu");
         public readonly Option<string?> HfToken = CliOption.Create<string?>("--hf-token", "Hugging Face token for hub downloads (or HF_TOKEN)");
         public readonly Option<string> Output = CliOption.Create<string>("--output", "text|json").WithDefault("text");
@@ -69,8 +70,8 @@ internal static class GenerateCommand
         if (name is not null && method is null && !SamplingMethods.Names.Contains(name))
             throw new UsageException($"--method must be one of {string.Join(", ", SamplingMethods.Names.Concat(methods.Select(m => m.Name)))}; got '{r.GetValue(f.Method)}'");
         var sampling = BuildSampling(f, r, method is null ? r.GetValue(f.Method) : null);
-        var modelDir = ModelLocator.Resolve(r.GetValue(f.Model));
-        using var loaded = ModelLoader.Load(modelDir, new LoadOptions { Dtype = r.GetValue(f.Dtype)!, Device = r.GetValue(f.Device)! });
+        var modelDir = await ModelLocator.ResolveOrDownloadAsync(r.GetValue(f.Model), r.GetValue(f.HfToken), stderr, cancellation);
+        using var loaded = ModelLoader.Load(modelDir, new LoadOptions { Dtype = r.GetValue(f.Dtype)!, Device = r.GetValue(f.Device)!, CpuKernels = !r.GetValue(f.NoFastPath) });
         var text = PromptText.For(modelDir, r.GetValue(f.ChatTemplate));
         var context = new GenerationContext(
             loaded, text, PromptIds(f, r, text),

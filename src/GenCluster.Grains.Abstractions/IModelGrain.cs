@@ -1,0 +1,23 @@
+namespace GenCluster.Grains;
+
+/// <summary>A served model, keyed by its name, answering on a silo that hosts it: its shape and its tokenizer.</summary>
+[Alias("GenCluster.IModelGrain")]
+public interface IModelGrain : IGrainWithStringKey
+{
+    /// <summary>Vocabulary, context window, EOS ids and whether the model has a tokenizer.</summary>
+    [Alias("Describe")]
+    Task<ModelInfo> Describe();
+
+    /// <summary>Token ids of a text (the tokenizer's special tokens added); throws when the model has no tokenizer.</summary>
+    [Alias("Tokenize")]
+    Task<TokenizedText> Tokenize(string text);
+}
+
+/// <summary>Which models the cluster serves, read from the silos' metadata (any silo answers).</summary>
+[Alias("GenCluster.IModelDirectoryGrain")]
+public interface IModelDirectoryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Every model name served by at least one active silo, with how many silos serve it.</summary>
+    [Alias("List")]
+    Task<IReadOnlyList<ServedModel>> List();
+}
