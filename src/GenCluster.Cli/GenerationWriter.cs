@@ -26,20 +26,27 @@ internal sealed class GenerationWriter(bool json, TextWriter stdout, TextWriter 
         {
             var reasons = string.Join(",", Enumerable.Range(0, session.SequenceCount).Select(i => session.FinishOf(i) is { } f ? GenerationEvent.Name(f) : "?").Distinct());
             await stdout.WriteLineAsync();
-            await stderr.WriteLineAsync($"[{stats.GeneratedTokens} tokens in {stats.Seconds:F2} s, {stats.TokensPerSecond:F1} tokens/s, prompt {stats.PromptTokens} tokens, finish: {reasons}]");
+            await stderr.WriteLineAsync(StatsLine(stats, reasons));
             return;
         }
         var choices = Enumerable.Range(0, session.SequenceCount).Select(i => Choice(session, i)).ToArray();
         var root = (JsonObject)choices[0].DeepClone();
         root["prompt_token_ids"] = new JsonArray(session.PromptOf(0).Select(id => (JsonNode)id).ToArray());
         if (choices.Length > 1) root["choices"] = new JsonArray(choices);
-        root["stats"] = new JsonObject
-        {
-            ["prompt_tokens"] = stats.PromptTokens, ["generated_tokens"] = stats.GeneratedTokens, ["forward_passes"] = stats.ForwardPasses,
-            ["seconds"] = Math.Round(stats.Seconds, 4), ["tokens_per_second"] = Math.Round(stats.TokensPerSecond, 2),
-        };
+        root["stats"] = StatsJson(stats);
         await stdout.WriteLineAsync(root.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
     }
+
+    /// <summary>The text-mode summary line printed on stderr.</summary>
+    public static string StatsLine(GenerationStats stats, string finish) =>
+        $"[{stats.GeneratedTokens} tokens in {stats.Seconds:F2} s, {stats.TokensPerSecond:F1} tokens/s, prompt {stats.PromptTokens} tokens, finish: {finish}]";
+
+    /// <summary>The "stats" object of JSON output.</summary>
+    public static JsonObject StatsJson(GenerationStats stats) => new()
+    {
+        ["prompt_tokens"] = stats.PromptTokens, ["generated_tokens"] = stats.GeneratedTokens, ["forward_passes"] = stats.ForwardPasses,
+        ["seconds"] = Math.Round(stats.Seconds, 4), ["tokens_per_second"] = Math.Round(stats.TokensPerSecond, 2),
+    };
 
     JsonObject Choice(GenerationSession session, int i)
     {

@@ -12,7 +12,7 @@ namespace GenCluster.Decoding;
 /// forward pass, so a host can persist, interleave or cancel between steps. Sequence i draws with seed
 /// Derive(seed, i) at step = its token index, so a session rebuilt from its tokens continues identically.
 /// </summary>
-public sealed class GenerationSession : IDisposable
+public sealed class GenerationSession : IGenerationRun
 {
     sealed class Sequence(int prompt, ulong seed, ITextStream? text, StopStringMatcher stops, ITokenConstraint? constraint)
     {

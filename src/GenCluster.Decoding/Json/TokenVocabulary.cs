@@ -14,6 +14,8 @@ public sealed class TokenVocabulary
     internal readonly int[] SubtreeEnd;     // first node after each node's subtree
     internal readonly int[] TokensStart;    // ids ending at node n: Tokens[TokensStart[n]..TokensStart[n + 1]]
     internal readonly int[] Tokens;
+    internal readonly ulong[] BelowLow, BelowHigh; // ASCII characters on the edges below each node; bit 0 also stands for any non-ASCII one
+    internal readonly int[] Height;                 // longest path below each node
     readonly bool[] _placeable;
 
     /// <summary>Number of token ids (the mask width).</summary>
@@ -73,6 +75,16 @@ public sealed class TokenVocabulary
         {
             if (SubtreeEnd[n] == 0) SubtreeEnd[n] = n + 1;
             if (parent[n] >= 0) SubtreeEnd[parent[n]] = Math.Max(SubtreeEnd[parent[n]], SubtreeEnd[n]);
+        }
+        BelowLow = new ulong[NodeChar.Length];
+        BelowHigh = new ulong[NodeChar.Length];
+        Height = new int[NodeChar.Length];
+        for (int n = NodeChar.Length - 1; n > 0; n--)
+        {
+            Height[parent[n]] = Math.Max(Height[parent[n]], Height[n] + 1);
+            var c = NodeChar[n] < 128 ? NodeChar[n] : 0;
+            BelowLow[parent[n]] |= BelowLow[n] | (c < 64 ? 1UL << c : 0);
+            BelowHigh[parent[n]] |= BelowHigh[n] | (c >= 64 ? 1UL << (c - 64) : 0);
         }
         // ids are sorted by text, hence by node in depth-first order: a counting pass lays them out per node.
         TokensStart = new int[NodeChar.Length + 1];

@@ -1,10 +1,16 @@
 using System.Text.Json.Nodes;
+using GenCluster.Models.Text;
 
 namespace GenCluster.Models.Tests.Text;
 
 /// <summary>Tokenizer folders for tests: the real GPT-2 files, and folders built with the structure of other families.</summary>
 static class TokenizerFiles
 {
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<HfTokenizer>> Loaded = new();
+
+    /// <summary>Loads a folder once per test run (building a 50k-merge tokenizer takes about a second).</summary>
+    public static HfTokenizer Load(string dir) => Loaded.GetOrAdd(dir, d => new Lazy<HfTokenizer>(() => HfTokenizer.Load(d))).Value;
+
     /// <summary>TestData/tokenizers/gpt2 (the published GPT-2 tokenizer).</summary>
     public static string Gpt2 => Path.Combine(AppContext.BaseDirectory, "TestData", "tokenizers", "gpt2");
 
@@ -20,6 +26,9 @@ static class TokenizerFiles
               {"type": "Split", "pattern": {"Regex": {{JsonValue.Create(Llama3Pattern).ToJsonString()}}}, "behavior": "Isolated", "invert": false},
               {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false}]}
             """);
+        // Llama 3 sets ignore_merges; "Ġzzqx" is a word in the vocabulary that no merge reaches.
+        json["model"]!["ignore_merges"] = true;
+        json["model"]!["vocab"]!["Ġzzqx"] = 50259;
         AddSpecial(json, 50257, "<|begin_of_text|>");
         AddSpecial(json, 50258, "<|eot_id|>");
         json["post_processor"] = JsonNode.Parse("""
@@ -39,6 +48,14 @@ static class TokenizerFiles
               {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true}]}
             """);
     }, """{"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>"}""", null);
+
+    /// <summary>GPT-2's vocabulary with Qwen2's NFC normalizer and im_start/im_end special tokens.</summary>
+    public static string Qwen2Style() => FromGpt2("qwen2", json =>
+    {
+        json["normalizer"] = JsonNode.Parse("""{"type": "NFC"}""");
+        AddSpecial(json, 50257, "<|im_start|>");
+        AddSpecial(json, 50258, "<|im_end|>");
+    }, """{"bos_token": null, "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"}""", null);
 
     static void AddSpecial(JsonNode json, int id, string content) =>
         json["added_tokens"]!.AsArray().Add(JsonNode.Parse($$"""

@@ -4,13 +4,13 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace GenCluster.Models.Tests.Hub;
+namespace GenCluster.TestSupport;
 
 /// <summary>
 /// A real loopback HTTP server speaking the hub's download API for one repository backed by a fixture folder:
 /// bearer-token check, revision API, HEAD/GET resolve with ETag and Range, and an optional connection cut mid-file.
 /// </summary>
-sealed class FixtureHubServer : IDisposable
+public sealed class FixtureHubServer : IDisposable
 {
     readonly HttpListener listener = new();
     readonly string folder, repo, token;
