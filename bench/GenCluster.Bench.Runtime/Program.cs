@@ -9,7 +9,8 @@ using GenCluster.Sampling;
 // CPU decode throughput of the runtime on a random-weight checkpoint, beside the machine's memory read bandwidth
 // and the bandwidth-bound limit (bandwidth / weight bytes read per token).
 // Usage: dotnet run -c Release --project bench/GenCluster.Bench.Runtime -- [--shape smollm2-135m|tiny]
-//        [--new-tokens 128] [--prompt-tokens 32] [--batches 1,8] [--bandwidth-gb 2] [--out bench/runtime/results.json]
+//        [--new-tokens 128] [--prompt-tokens 32] [--batches 1,8] [--bandwidth-gb 2] [--dtypes float32,bfloat16,int8]
+//        [--fast-path on,off] [--kv-cache on,off] [--model DIR (a real model instead of the random checkpoint)] [--out FILE]
 var options = args.Select((a, i) => (a, i)).Where(x => x.a.StartsWith("--")).ToDictionary(x => x.a[2..], x => x.i + 1 < args.Length ? args[x.i + 1] : "");
 string Opt(string name, string fallback) => options.TryGetValue(name, out var v) ? v : fallback;
 var shape = Opt("shape", "smollm2-135m") == "tiny" ? LlamaShape.Tiny : LlamaShape.SmolLM2_135M;
@@ -17,41 +18,55 @@ int newTokens = int.Parse(Opt("new-tokens", "128")), promptTokens = int.Parse(Op
 var batches = Opt("batches", "1,8").Split(',').Select(int.Parse).ToArray();
 double bandwidthGb = double.Parse(Opt("bandwidth-gb", "2"));
 var outPath = Opt("out", "");
+var dtypes = Opt("dtypes", "float32").Split(',');
+var fastPaths = Opt("fast-path", "on").Split(',').Select(v => v == "on").ToArray();
+var kvModes = Opt("kv-cache", "on,off").Split(',').Select(v => v == "on").ToArray();
 
 Console.Error.WriteLine($"measuring memory read bandwidth over {bandwidthGb} GB ...");
 double bandwidth = MemoryBandwidth.MeasureGBps((long)(bandwidthGb * 1e9));
-double weightBytes = shape.WeightElements * 4.0;
-Console.Error.WriteLine($"bandwidth {bandwidth:F1} GB/s; {weightBytes / 1e9:F3} GB of float32 weights per token; bound {bandwidth * 1e9 / weightBytes:F1} tok/s");
+Console.Error.WriteLine($"bandwidth {bandwidth:F1} GB/s");
 
-var dir = Path.Combine(Path.GetTempPath(), $"gencluster-bench-{shape.Name}");
-if (!File.Exists(Path.Combine(dir, "model.safetensors"))) shape.Write(dir, seed: 1);
-using var loaded = ModelLoader.Load(dir);
+var dir = Opt("model", "");
+if (dir == "")
+{
+    dir = Path.Combine(Path.GetTempPath(), $"gencluster-bench-{shape.Name}");
+    if (!File.Exists(Path.Combine(dir, "model.safetensors"))) shape.Write(dir, seed: 1);
+}
 var rng = new Random(5);
 var runs = new JsonArray();
-foreach (var cached in new[] { true, false })
+foreach (var dtype in dtypes)
+foreach (var fast in fastPaths)
+{
+    using var loaded = ModelLoader.Load(dir, new LoadOptions { Dtype = dtype, CpuKernels = fast });
+    int vocab = loaded.Config.VocabSize;
+    double bytesPerWeight = dtype switch { "bfloat16" => 2, "int8" => 1 + 4.0 / 32, _ => 4 };
+    double tokenBytes = WeightElements(loaded) * bytesPerWeight;
+    foreach (var cached in kvModes)
     foreach (int batch in batches)
     {
-        var prompts = Enumerable.Range(0, batch).Select(_ => (IReadOnlyList<long>)Enumerable.Range(0, promptTokens).Select(_ => (long)rng.Next(3, shape.Vocab)).ToArray()).ToArray();
+        var prompts = Enumerable.Range(0, batch).Select(_ => (IReadOnlyList<long>)Enumerable.Range(0, promptTokens).Select(_ => (long)rng.Next(3, vocab)).ToArray()).ToArray();
         var request = new GenerationRequest { Prompts = prompts, Sampling = new SamplingParams { MaxNewTokens = newTokens }, UseKvCache = cached };
         Measure(loaded, request with { Sampling = request.Sampling with { MaxNewTokens = 4 } }); // warm-up
         var (prefill, decode, generated) = Measure(loaded, request);
         double tps = (generated - batch) / decode;
-        Console.Error.WriteLine($"batch {batch} kv_cache {cached}: prefill {prefill * 1000:F0} ms, decode {tps:F1} tok/s aggregate ({tps / batch:F1} per sequence)");
+        Console.Error.WriteLine($"{dtype} fast_path {fast} batch {batch} kv_cache {cached}: prefill {prefill * 1000:F0} ms, decode {tps:F1} tok/s aggregate ({tps / batch:F1} per sequence); bound {bandwidth * 1e9 / tokenBytes:F1}");
         runs.Add(new JsonObject
         {
+            ["dtype"] = dtype, ["fast_path"] = fast, ["weight_bytes_per_token"] = (long)tokenBytes,
+            ["bandwidth_bound_tokens_per_second"] = Math.Round(bandwidth * 1e9 / tokenBytes, 1),
             ["batch"] = batch, ["kv_cache"] = cached, ["prompt_tokens"] = promptTokens, ["new_tokens"] = newTokens,
             ["prefill_seconds"] = Math.Round(prefill, 4), ["decode_seconds"] = Math.Round(decode, 4),
             ["decode_tokens_per_second"] = Math.Round(tps, 2), ["per_sequence_tokens_per_second"] = Math.Round(tps / batch, 2),
         });
     }
+}
 
 var result = new JsonObject
 {
-    ["benchmark"] = "cpu decode, float32, greedy", ["shape"] = shape.Name, ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd"),
+    ["benchmark"] = "cpu decode, greedy", ["model"] = Opt("model", "") == "" ? $"random {shape.Name}-shaped checkpoint" : dir, ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd"),
     ["cpu"] = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':')[1].Trim() : null,
     ["cores"] = Environment.ProcessorCount, ["torch_threads"] = TorchSharp.torch.get_num_threads(),
-    ["memory_read_gbps"] = Math.Round(bandwidth, 2), ["weight_bytes_per_token"] = (long)weightBytes,
-    ["bandwidth_bound_tokens_per_second"] = Math.Round(bandwidth * 1e9 / weightBytes, 1),
+    ["memory_read_gbps"] = Math.Round(bandwidth, 2),
     ["runs"] = runs,
     ["reference_transformers_4_42_4"] = new JsonObject { ["batch1_tokens_per_second"] = 12.2, ["batch8_tokens_per_second"] = 69.5, ["note"] = "quoted from the issue, measured on this machine kind, not by this script" },
     ["command"] = "dotnet run -c Release --project bench/GenCluster.Bench.Runtime -- " + string.Join(' ', args),
@@ -68,4 +83,12 @@ static (double Prefill, double Decode, int Generated) Measure(LoadedModel loaded
     double prefill = clock.Elapsed.TotalSeconds;
     while (!session.IsFinished) session.Step();
     return (prefill, clock.Elapsed.TotalSeconds - prefill, session.Stats.GeneratedTokens);
+}
+
+// Weights read per decoded token: every linear layer once (a tied embedding counts once, as the LM head).
+static long WeightElements(LoadedModel m)
+{
+    var c = m.Config;
+    long attention = (long)c.HiddenSize * (c.NumHeads + 2 * c.NumKvHeads) * c.HeadDim + (long)c.NumHeads * c.HeadDim * c.HiddenSize;
+    return (long)c.VocabSize * c.HiddenSize + c.NumLayers * (attention + 3L * c.HiddenSize * c.IntermediateSize);
 }

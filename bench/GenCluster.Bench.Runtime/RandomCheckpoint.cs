@@ -12,10 +12,6 @@ internal sealed record LlamaShape(string Name, int Vocab, int Hidden, int Layers
 
     public int HeadDim => Hidden / Heads;
 
-    /// <summary>Weight elements read per decoded token (every matrix once; the tied embedding once, as the LM head).</summary>
-    public long WeightElements =>
-        (long)Vocab * Hidden + Layers * ((long)Hidden * (Heads + 2 * KvHeads) * HeadDim + (long)Heads * HeadDim * Hidden + 3L * Hidden * Intermediate + 2 * Hidden) + Hidden;
-
     public void Write(string dir, int seed)
     {
         Directory.CreateDirectory(dir);

@@ -2,22 +2,30 @@ using System.Diagnostics;
 
 namespace GenCluster.Bench.Sampling;
 
-/// <summary>Times one step repeatedly (after warm-up) and reports the median, so a busy shared machine skews less.</summary>
+/// <summary>Times one step repeatedly after warm-up; reports medians of process CPU time and of wall time.</summary>
 static class StepTimer
 {
-    /// <summary>Median milliseconds of <paramref name="step"/> over at least <paramref name="minRuns"/> runs or <paramref name="budget"/> of wall time.</summary>
-    public static (double MedianMs, int Runs) Median(Action step, int warmup = 2, int minRuns = 5, int maxRuns = 200, double budgetSeconds = 0.4)
+    /// <summary>Median process-CPU and wall milliseconds of <paramref name="step"/> over at least <paramref name="minRuns"/> runs or <paramref name="budgetSeconds"/> of wall time.</summary>
+    public static (double CpuMs, double WallMs, int Runs) Median(Action step, int warmup = 2, int minRuns = 5, int maxRuns = 200, double budgetSeconds = 0.4)
     {
         for (var i = 0; i < warmup; i++) step();
-        var times = new List<double>();
+        var cpu = new List<double>();
+        var wall = new List<double>();
         var total = Stopwatch.StartNew();
-        while (times.Count < maxRuns && (times.Count < minRuns || total.Elapsed.TotalSeconds < budgetSeconds))
+        while (cpu.Count < maxRuns && (cpu.Count < minRuns || total.Elapsed.TotalSeconds < budgetSeconds))
         {
+            var cpuStart = ProcessCpuClock.NowMs();
             var sw = Stopwatch.StartNew();
             step();
-            times.Add(sw.Elapsed.TotalMilliseconds);
+            wall.Add(sw.Elapsed.TotalMilliseconds);
+            cpu.Add(ProcessCpuClock.NowMs() - cpuStart);
         }
-        times.Sort();
-        return (times[times.Count / 2], times.Count);
+        return (MedianOf(cpu), MedianOf(wall), cpu.Count);
+    }
+
+    static double MedianOf(List<double> xs)
+    {
+        xs.Sort();
+        return xs[xs.Count / 2];
     }
 }

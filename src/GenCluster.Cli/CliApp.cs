@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GenCluster.Decoding;
+using GenCluster.Decoding.Json;
 using GenCluster.Models;
 using GenCluster.Models.ChatTemplates;
 using GenCluster.Models.Text;
@@ -31,7 +32,8 @@ public static class CliApp
         {
             return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }, cancellation);
         }
-        catch (Exception e) when (e is UsageException or SamplingParamsException or ContextOverflowException or ArgumentException or FormatException or Decoding.Speculative.VocabularyMismatchException)
+        catch (Exception e) when (e is UsageException or SamplingParamsException or ContextOverflowException or ArgumentException or FormatException
+            or InvalidSchemaException or UnsupportedSchemaException or System.Text.Json.JsonException or Decoding.Speculative.VocabularyMismatchException)
         {
             await stderr.WriteLineAsync($"error: {e.Message}");
             return 2;
@@ -42,7 +44,8 @@ public static class CliApp
             await stderr.WriteLineAsync(e.Message);
             return 1;
         }
-        catch (Exception e) when (e is ModelLoadException or ChatTemplateException or TokenizerFormatException)
+        catch (Exception e) when (e is ModelLoadException or ChatTemplateException or TokenizerFormatException or GenCluster.Models.Hub.HubException or HttpRequestException
+            or JsonDeadEndException)
         {
             await stderr.WriteLineAsync($"error: {e.Message}");
             return 1;

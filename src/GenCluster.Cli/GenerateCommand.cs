@@ -14,7 +14,7 @@ internal static class GenerateCommand
         public readonly Option<string?> Prompt = CliOption.Create<string?>("--prompt", "prompt text");
         public readonly Option<string?> PromptFile = CliOption.Create<string?>("--prompt_file", "read the prompt from this file");
         public readonly Option<string?> InputIds = CliOption.Create<string?>("--input-ids", "prompt as comma-separated token ids, e.g. 1,2,3");
-        public readonly Option<string?> Method = CliOption.Create<string?>("--method", "greedy|unconstrained|top_k|top_p|min_p|typical|epsilon|eta|speculative|prompt_lookup|medusa");
+        public readonly Option<string?> Method = CliOption.Create<string?>("--method", "greedy|unconstrained|top_k|top_p|min_p|typical|epsilon|eta");
         public readonly Option<string?> Preset = CliOption.Create<string?>("--preset", "creative|precise|balanced|deterministic");
         public readonly Option<double?> Temperature = CliOption.Create<double?>("--temperature", "softmax temperature (0 = greedy)");
         public readonly Option<int?> TopK = CliOption.Create<int?>("--top_k", "keep the k most likely tokens");
@@ -33,7 +33,8 @@ internal static class GenerateCommand
         public readonly Option<string[]> Stop = CliOption.Create<string[]>("--stop", "stop string (repeatable)");
         public readonly Option<int> Logprobs = CliOption.Create<int>("--top_logprobs", "alternatives with log-probs per token (JSON output)");
         public readonly Option<string?> EosTokenId = CliOption.Create<string?>("--eos_token_id", "EOS ids overriding the model's, e.g. 2 or 2,7");
-        public readonly Option<string> Dtype = CliOption.Create<string>("--dtype", "auto|float32|bfloat16|float16").WithDefault("auto");
+        public readonly Option<string> Dtype = CliOption.Create<string>("--dtype", "auto|float32|bfloat16|float16|int8 (CPU: bfloat16/int8 store weights compactly)").WithDefault("auto");
+        public readonly Option<bool> NoFastPath = CliOption.Create<bool>("--no-fast-path", "use torch for every linear layer (no CPU SIMD kernels)");
         public readonly Option<string> Device = CliOption.Create<string>("--device", "cpu|cuda|cuda:N").WithDefault("cpu");
         public readonly Option<string?> HfToken = CliOption.Create<string?>("--hf-token", "Hugging Face token for hub downloads (or HF_TOKEN)");
         public readonly Option<string> Output = CliOption.Create<string>("--output", "text|json").WithDefault("text");
@@ -49,49 +50,42 @@ internal static class GenerateCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var flags = new Flags();
+        var methods = Methods();
+        flags.Method.Description = string.Join("|", SamplingMethods.Names.Concat(methods.Select(m => m.Name)));
         var command = new Command("generate", "generate text with a local model");
-        var accelerated = new AcceleratedMethods();
-        foreach (var option in flags.All.Concat(accelerated.All)) command.Add(option);
-        accelerated.MedusaAcceptance.AcceptOnlyFromAmong("greedy", "typical");
+        foreach (var option in flags.All.Concat(methods.SelectMany(m => m.Options))) command.Add(option);
         flags.Output.AcceptOnlyFromAmong("text", "json");
         flags.Overflow.AcceptOnlyFromAmong("error", "truncate-left", "slide");
-        command.SetAction((parsed, cancellation) => RunAsync(flags, accelerated, parsed, stdout, stderr, cancellation));
+        command.SetAction((parsed, cancellation) => RunAsync(flags, methods, parsed, stdout, stderr, cancellation));
         return command;
     }
 
-    static async Task<int> RunAsync(Flags f, AcceleratedMethods accelerated, ParseResult r, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    /// <summary>The strategies behind --method besides the sampling methods; a new strategy is one more entry.</summary>
+    static IGenerationMethod[] Methods() => [new BeamMethod(), new CotMethod(), new JsonMethod(), .. AcceleratedMethods.Create()];
+
+    static async Task<int> RunAsync(Flags f, IGenerationMethod[] methods, ParseResult r, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        var method = r.GetValue(f.Method);
-        var sampling = BuildSampling(f, r, AcceleratedMethods.Handles(method) ? null : method);
-        var modelDir = ModelLocator.Resolve(r.GetValue(f.Model));
-        var load = new LoadOptions { Dtype = r.GetValue(f.Dtype)!, Device = r.GetValue(f.Device)! };
-        using var loaded = ModelLoader.Load(modelDir, load);
+        var name = r.GetValue(f.Method)?.Trim().ToLowerInvariant().Replace('-', '_');
+        var method = methods.FirstOrDefault(m => m.Name == name);
+        if (name is not null && method is null && !SamplingMethods.Names.Contains(name))
+            throw new UsageException($"--method must be one of {string.Join(", ", SamplingMethods.Names.Concat(methods.Select(m => m.Name)))}; got '{r.GetValue(f.Method)}'");
+        var sampling = BuildSampling(f, r, method is null ? r.GetValue(f.Method) : null);
+        var modelDir = await ModelLocator.ResolveOrDownloadAsync(r.GetValue(f.Model), r.GetValue(f.HfToken), stderr, cancellation);
+        using var loaded = ModelLoader.Load(modelDir, new LoadOptions { Dtype = r.GetValue(f.Dtype)!, Device = r.GetValue(f.Device)!, CpuKernels = !r.GetValue(f.NoFastPath) });
         var text = PromptText.For(modelDir, r.GetValue(f.ChatTemplate));
-        var prompt = PromptIds(f, r, text);
-        var eos = r.GetValue(f.EosTokenId) is { } eosFlag ? ParseIds(eosFlag, "--eos_token_id") : loaded.EosTokenIds;
-        var request = new GenerationRequest
-        {
-            Prompts = [prompt], Sampling = sampling, EosTokenIds = eos, UseKvCache = !r.GetValue(f.NoKvCache),
-            Overflow = r.GetValue(f.Overflow) switch { "truncate-left" => ContextOverflow.TruncateLeft, "slide" => ContextOverflow.Slide, _ => ContextOverflow.Error },
-            DefaultSeed = (ulong)Random.Shared.NextInt64(),
-        };
-        var owned = new List<IDisposable>();
-        using var session = AcceleratedMethods.Handles(method)
-            ? accelerated.Create(method!, loaded, request, text?.NewStream(), r, load, owned)
-            : (IGenerationRun)new GenerationSession(loaded.Model, request, text is null ? null : _ => text.NewStream());
-        using var release = new CompositeDisposable(owned);
-        var writer = new GenerationWriter(r.GetValue(f.Output) == "json", stdout, stderr, text is not null);
-        await foreach (var e in GenerationStream.RunAsync(session, cancellation)) await writer.OnEventAsync(e);
-        await writer.FinishAsync(session, text);
-        return 0;
+        var context = new GenerationContext(
+            loaded, text, PromptIds(f, r, text),
+            r.GetValue(f.EosTokenId) is { } eosFlag ? ParseIds(eosFlag, "--eos_token_id") : loaded.EosTokenIds,
+            sampling,
+            r.GetValue(f.Overflow) switch { "truncate-left" => ContextOverflow.TruncateLeft, "slide" => ContextOverflow.Slide, _ => ContextOverflow.Error },
+            !r.GetValue(f.NoKvCache), r.GetValue(f.Output) == "json", stdout, stderr, r);
+        return method is null
+            ? await SampledGeneration.RunAsync(context, null, cancellation)
+            : await method.RunAsync(context, cancellation);
     }
 
-    sealed class CompositeDisposable(List<IDisposable> items) : IDisposable
-    {
-        public void Dispose() => items.ForEach(i => i.Dispose());
-    }
-
-    static SamplingParams BuildSampling(Flags f, ParseResult r, string? method)
+    /// <summary>The sampling params; <paramref name="samplingMethod"/> is --method when it names a sampling method (null for strategies).</summary>
+    static SamplingParams BuildSampling(Flags f, ParseResult r, string? samplingMethod)
     {
         var p = r.GetValue(f.Preset) is { } preset ? SamplingPresets.Get(preset) : new SamplingParams();
         p = p with
@@ -114,7 +108,7 @@ internal static class GenerateCommand
             Logprobs = true,
         };
         var epsilon = r.GetValue(f.Epsilon);
-        if (method is not null) return SamplingMethods.Apply(method, p, epsilon);
+        if (samplingMethod is not null) return SamplingMethods.Apply(samplingMethod, p, epsilon);
         if (epsilon is { } cut) p = p with { EpsilonCutoff = cut };
         // Without --method, any sampling flag means sampling (as the classic scripts do); none means greedy.
         bool samplingFlag = new Option[] { f.Temperature, f.TopK, f.TopP, f.MinP, f.TypicalP, f.Epsilon }.Any(o => r.GetResult(o) is not null);

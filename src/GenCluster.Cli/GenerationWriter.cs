@@ -26,30 +26,41 @@ internal sealed class GenerationWriter(bool json, TextWriter stdout, TextWriter 
         {
             var reasons = string.Join(",", Enumerable.Range(0, session.SequenceCount).Select(i => session.FinishOf(i) is { } f ? GenerationEvent.Name(f) : "?").Distinct());
             await stdout.WriteLineAsync();
-            var speculative = session is SingleSequenceRun run ? $", {run.SpeculativeStats.TargetForwardPasses} target forwards, acceptance {run.SpeculativeStats.AcceptanceRate:P0}" : "";
-            await stderr.WriteLineAsync($"[{stats.GeneratedTokens} tokens in {stats.Seconds:F2} s, {stats.TokensPerSecond:F1} tokens/s, prompt {stats.PromptTokens} tokens{speculative}, finish: {reasons}]");
+            await stderr.WriteLineAsync(StatsLine(stats, reasons) + (session is SingleSequenceRun run ? SpeculativeStatsLine(run.SpeculativeStats) : ""));
             return;
         }
         var choices = Enumerable.Range(0, session.SequenceCount).Select(i => Choice(session, i)).ToArray();
         var root = (JsonObject)choices[0].DeepClone();
         root["prompt_token_ids"] = new JsonArray(session.PromptOf(0).Select(id => (JsonNode)id).ToArray());
         if (choices.Length > 1) root["choices"] = new JsonArray(choices);
-        root["stats"] = new JsonObject
-        {
-            ["prompt_tokens"] = stats.PromptTokens, ["generated_tokens"] = stats.GeneratedTokens, ["forward_passes"] = stats.ForwardPasses,
-            ["seconds"] = Math.Round(stats.Seconds, 4), ["tokens_per_second"] = Math.Round(stats.TokensPerSecond, 2),
-        };
-        if (session is SingleSequenceRun accelerated)
-        {
-            var s = accelerated.SpeculativeStats;
-            var o = (JsonObject)root["stats"]!;
-            o["target_forward_passes"] = s.TargetForwardPasses;
-            o["draft_forward_passes"] = s.DraftForwardPasses;
-            o["acceptance_rate"] = Math.Round(s.AcceptanceRate, 4);
-            o["mean_accepted_length"] = Math.Round(s.MeanAcceptedLength, 4);
-        }
+        root["stats"] = StatsJson(stats);
+        if (session is SingleSequenceRun accelerated) AddSpeculativeStats((JsonObject)root["stats"]!, accelerated.SpeculativeStats);
         await stdout.WriteLineAsync(root.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
     }
+
+    /// <summary>The text-mode summary line printed on stderr.</summary>
+    public static string StatsLine(GenerationStats stats, string finish) =>
+        $"[{stats.GeneratedTokens} tokens in {stats.Seconds:F2} s, {stats.TokensPerSecond:F1} tokens/s, prompt {stats.PromptTokens} tokens, finish: {finish}]";
+
+    /// <summary>Draft-and-verify counters after the summary line.</summary>
+    static string SpeculativeStatsLine(Decoding.Speculative.SpeculativeStats s) =>
+        $" [{s.TargetForwardPasses} target forwards, acceptance {s.AcceptanceRate:P0}, {s.MeanAcceptedLength:F2} tokens per step]";
+
+    /// <summary>Draft-and-verify counters in the JSON "stats" object.</summary>
+    static void AddSpeculativeStats(JsonObject o, Decoding.Speculative.SpeculativeStats s)
+    {
+        o["target_forward_passes"] = s.TargetForwardPasses;
+        o["draft_forward_passes"] = s.DraftForwardPasses;
+        o["acceptance_rate"] = Math.Round(s.AcceptanceRate, 4);
+        o["mean_accepted_length"] = Math.Round(s.MeanAcceptedLength, 4);
+    }
+
+    /// <summary>The "stats" object of JSON output.</summary>
+    public static JsonObject StatsJson(GenerationStats stats) => new()
+    {
+        ["prompt_tokens"] = stats.PromptTokens, ["generated_tokens"] = stats.GeneratedTokens, ["forward_passes"] = stats.ForwardPasses,
+        ["seconds"] = Math.Round(stats.Seconds, 4), ["tokens_per_second"] = Math.Round(stats.TokensPerSecond, 2),
+    };
 
     JsonObject Choice(IGenerationRun session, int i)
     {

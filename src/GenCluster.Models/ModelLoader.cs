@@ -1,5 +1,6 @@
 using GenCluster.Models.Architectures;
 using GenCluster.Models.Config;
+using GenCluster.Models.Kernels;
 using GenCluster.Models.Runtime;
 using GenCluster.Models.SafeTensors;
 using TorchSharp;
@@ -10,8 +11,14 @@ namespace GenCluster.Models;
 /// <summary>Where and in which precision to load a model.</summary>
 public sealed record LoadOptions
 {
-    /// <summary>"auto" (float32 on CPU, the checkpoint's torch_dtype on CUDA), "float32", "bfloat16" or "float16".</summary>
+    /// <summary>
+    /// "auto" (float32 on CPU, the checkpoint's torch_dtype on CUDA), "float32", "bfloat16", "float16" or "int8".
+    /// On the CPU activations stay float32 and the dtype sets how linear weights are stored (bfloat16, int8).
+    /// </summary>
     public string Dtype { get; init; } = "auto";
+
+    /// <summary>Run decode-sized linear layers on the CPU SIMD kernels (false: torch everywhere, for comparison).</summary>
+    public bool CpuKernels { get; init; } = true;
 
     /// <summary>"cpu", "cuda" or "cuda:N".</summary>
     public string Device { get; init; } = "cpu";
@@ -42,12 +49,12 @@ public static class ModelLoader
         var config = ModelConfig.Load(modelDir);
         var generation = GenerationConfig.Load(modelDir);
         var device = ParseDevice(options.Device);
-        var dtype = ParseDtype(options.Dtype, config, device);
+        var precision = Precision.Resolve(options.Dtype, config, device, options.CpuKernels);
         using var checkpoint = Checkpoint.Open(modelDir);
         ICausalLM model = config.Family switch
         {
-            ArchitectureFamily.Llama => Llama.Load(config, checkpoint, dtype, device),
-            ArchitectureFamily.Gpt2 => Gpt2.Load(config, checkpoint, dtype, device),
+            ArchitectureFamily.Llama => Llama.Load(config, checkpoint, precision, device),
+            ArchitectureFamily.Gpt2 => Gpt2.Load(config, checkpoint, precision, device),
             _ => throw new UnsupportedArchitectureException($"architecture {config.Architecture} is not supported"),
         };
         return new LoadedModel(modelDir, config, generation, model);
@@ -65,14 +72,30 @@ public static class ModelLoader
         }
         throw new ArgumentException($"device must be cpu, cuda or cuda:N, got '{device}'");
     }
+}
 
-    /// <summary>Maps a --dtype name to a torch scalar type.</summary>
-    public static ScalarType ParseDtype(string dtype, ModelConfig config, Device device) => dtype switch
+/// <summary>How a model computes (activation dtype) and stores its linear weights.</summary>
+public sealed record Precision(ScalarType Compute, WeightFormat Weights, bool CpuKernels)
+{
+    /// <summary>
+    /// Maps --dtype to a precision. CPU: activations float32; "bfloat16" and "int8" keep linear weights compact for the
+    /// SIMD kernels; "float16" has no CPU kernel and computes in float32. CUDA: torch computes in the dtype itself.
+    /// </summary>
+    public static Precision Resolve(string dtype, ModelConfig config, Device device, bool cpuKernels)
     {
-        "auto" => device.type == DeviceType.CPU ? ScalarType.Float32 : ParseDtype(config.TorchDtype == "float32" ? "float32" : config.TorchDtype, config, device),
-        "float32" or "fp32" => ScalarType.Float32,
-        "bfloat16" or "bf16" => ScalarType.BFloat16,
-        "float16" or "fp16" or "half" => ScalarType.Float16,
-        _ => throw new ArgumentException($"dtype must be auto, float32, bfloat16 or float16, got '{dtype}'"),
-    };
+        bool cpu = device.type == DeviceType.CPU;
+        var name = dtype switch { "fp32" => "float32", "bf16" => "bfloat16", "fp16" or "half" => "float16", _ => dtype };
+        if (name == "auto") name = cpu ? "float32" : config.TorchDtype;
+        return (name, cpu) switch
+        {
+            ("float32", _) => new(ScalarType.Float32, WeightFormat.Float32, cpuKernels),
+            ("bfloat16", true) => new(ScalarType.Float32, WeightFormat.BFloat16, cpuKernels),
+            ("int8", true) => new(ScalarType.Float32, WeightFormat.Int8, cpuKernels),
+            ("float16", true) => new(ScalarType.Float32, WeightFormat.Float32, cpuKernels),
+            ("bfloat16", false) => new(ScalarType.BFloat16, WeightFormat.Float32, false),
+            ("float16", false) => new(ScalarType.Float16, WeightFormat.Float32, false),
+            ("int8", false) => throw new ArgumentException("dtype int8 is a CPU weight format; on CUDA use bfloat16 or float16"),
+            _ => throw new ArgumentException($"dtype must be auto, float32, bfloat16, float16 or int8, got '{dtype}'"),
+        };
+    }
 }

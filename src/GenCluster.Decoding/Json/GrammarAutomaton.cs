@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace GenCluster.Decoding.Json;
 
 /// <summary>
@@ -21,6 +23,8 @@ internal sealed class GrammarAutomaton
     readonly Dictionary<int[], int> _stateIds = new(StackSetComparer.Instance);
     int[]?[] _asciiNext = new int[]?[64];
     Dictionary<char, int>?[] _otherNext = new Dictionary<char, int>?[64];
+    (ulong Low, ulong High, int Target, bool Known)[] _uniform = new (ulong, ulong, int, bool)[64];
+    UniformChain?[] _runs = new UniformChain?[64];
     readonly HashSet<int> _scratch = [];
     readonly HashSet<long> _expanded = [];
 
@@ -34,9 +38,6 @@ internal sealed class GrammarAutomaton
     /// <summary>The state before any character.</summary>
     public int Start { get; }
 
-    /// <summary>How many distinct states were reached so far (memory grows with it).</summary>
-    public int StateCount => _states.Count;
-
     /// <summary>Whether the characters read so far form a complete value.</summary>
     public bool IsComplete(int state) => _states[state][0] == 0; // sorted: the empty stack comes first
 
@@ -44,13 +45,20 @@ internal sealed class GrammarAutomaton
     public bool HasContinuation(int state) => _states[state].Length > (IsComplete(state) ? 1 : 0);
 
     /// <summary>The state after reading <paramref name="c"/> in <paramref name="state"/>, or <see cref="Dead"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Step(int state, char c)
+    {
+        // The mask walk's hot path: a known ASCII transition is two array loads.
+        if (c < 128 && _asciiNext[state] is { } row && row[c] is var known and not Unknown) return known;
+        return StepSlow(state, c);
+    }
+
+    int StepSlow(int state, char c)
     {
         if (c < 128)
         {
             var row = _asciiNext[state] ??= NewAsciiRow();
-            var next = row[c];
-            return next != Unknown ? next : row[c] = Compute(state, c);
+            return row[c] = Compute(state, c);
         }
         var others = _otherNext[state] ??= [];
         if (!others.TryGetValue(c, out var n)) others[c] = n = Compute(state, c);
@@ -63,6 +71,56 @@ internal sealed class GrammarAutomaton
         foreach (var c in text)
             if ((state = Step(state, c)) == Dead) return Dead;
         return state;
+    }
+
+    /// <summary>
+    /// The ASCII characters that may stand at every one of the next <paramref name="levels"/> positions from
+    /// <paramref name="state"/> with each level stepping uniformly (see <see cref="UniformStep"/>) to a live state:
+    /// any text of at most that length over them is readable. Cached per state and extended on demand, so the
+    /// check costs O(1) per trie node however deep the subtree.
+    /// </summary>
+    public (ulong Low, ulong High) UniformRun(int state, int levels)
+    {
+        var run = _runs[state] ??= new UniformChain(state);
+        while (run.Masks.Count < levels)
+        {
+            var (low, high) = run.Masks.Count == 0 ? (ulong.MaxValue, ulong.MaxValue) : run.Masks[^1];
+            if ((low | high) == 0) return (0, 0);
+            var step = UniformStep(run.End);
+            run.Masks.Add((low & step.Low, high & step.High));
+            run.End = step.Target;
+        }
+        return run.Masks[levels - 1];
+    }
+
+    /// <summary>The cumulative masks of <see cref="UniformRun"/> (index i: levels 0..i) and the state reached after them.</summary>
+    sealed class UniformChain(int start)
+    {
+        public readonly List<(ulong Low, ulong High)> Masks = [];
+        public int End = start;
+    }
+
+    /// <summary>
+    /// The largest set of ASCII characters (bit c of Low/High for c below/above 64) that all lead from
+    /// <paramref name="state"/> to one live state, Target: inside a string, every plain character (Target is the
+    /// state itself without length bounds, the next count with them). Bit 0 is never set, so NUL and non-ASCII
+    /// characters never belong to it.
+    /// </summary>
+    (ulong Low, ulong High, int Target) UniformStep(int state)
+    {
+        if (_uniform[state] is { Known: true } known) return (known.Low, known.High, known.Target);
+        var targets = new int[128];
+        for (char c = (char)1; c < 128; c++) targets[c] = Step(state, c);
+        var target = targets.Skip(1).Where(t => t != Dead).GroupBy(t => t).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault(Dead);
+        ulong low = 0, high = 0;
+        for (int c = 1; c < 128; c++)
+            if (targets[c] == target && target != Dead)
+            {
+                if (c < 64) low |= 1UL << c;
+                else high |= 1UL << (c - 64);
+            }
+        _uniform[state] = (low, high, target, true); // after the steps: Step may have grown the array
+        return (low, high, target);
     }
 
     static int[] NewAsciiRow()
@@ -129,6 +187,8 @@ internal sealed class GrammarAutomaton
         {
             Array.Resize(ref _asciiNext, id * 2);
             Array.Resize(ref _otherNext, id * 2);
+            Array.Resize(ref _uniform, id * 2);
+            Array.Resize(ref _runs, id * 2);
         }
         return id;
     }

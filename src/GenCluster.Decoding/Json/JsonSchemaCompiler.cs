@@ -58,10 +58,10 @@ internal sealed class JsonSchemaCompiler
                 foreach (var def in defs.EnumerateObject()) Reference(Pointer(Pointer(path, container), def.Name), path);
 
         if (schema.TryGetProperty("$ref", out var reference))
-            return Alone(schema, "$ref", path, () => Reference(reference.GetString() ?? "", Pointer(path, "$ref")));
+            return Alone(schema, "$ref", path, () => Reference(Expect(reference, JsonValueKind.String, Pointer(path, "$ref")).GetString()!, Pointer(path, "$ref")));
         if (schema.TryGetProperty("anyOf", out var anyOf))
             return Alone(schema, "anyOf", path, () => _g.Choice(Pointer(path, "anyOf"),
-                anyOf.EnumerateArray().Select((branch, i) => new[] { Value(branch, Pointer(Pointer(path, "anyOf"), i.ToString())) }).ToArray()));
+                Expect(anyOf, JsonValueKind.Array, Pointer(path, "anyOf")).EnumerateArray().Select((branch, i) => new[] { Value(branch, Pointer(Pointer(path, "anyOf"), i.ToString())) }).ToArray()));
 
         var types = Types(schema, path);
         if (schema.TryGetProperty("const", out var constant) || schema.TryGetProperty("enum", out _))
@@ -103,7 +103,8 @@ internal sealed class JsonSchemaCompiler
     {
         if (schema.TryGetProperty("type", out var type))
         {
-            var names = type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().Select(t => t.GetString()).ToArray() : [type.GetString()];
+            var names = (type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().ToArray() : [type])
+                .Select(t => Expect(t, JsonValueKind.String, Pointer(path, "type")).GetString()).ToArray();
             foreach (var name in names)
                 if (!AllTypes.Contains(name))
                     throw new InvalidSchemaException(Pointer(path, "type"), $"unknown type '{name}'; expected one of {string.Join(", ", AllTypes)}");
@@ -154,7 +155,7 @@ internal sealed class JsonSchemaCompiler
     /// <summary>enum/const: the listed values (those of an allowed type), each as its compact JSON text.</summary>
     Symbol Literals(JsonElement schema, string[] types, string path)
     {
-        IEnumerable<JsonElement> values = schema.TryGetProperty("enum", out var list) ? list.EnumerateArray().ToArray() : [];
+        IEnumerable<JsonElement> values = schema.TryGetProperty("enum", out var list) ? Expect(list, JsonValueKind.Array, Pointer(path, "enum")).EnumerateArray().ToArray() : [];
         if (schema.TryGetProperty("const", out var constant))
             values = list.ValueKind == JsonValueKind.Array ? values.Where(v => JsonElement.DeepEquals(v, constant)) : [constant];
         var texts = values.Where(v => types.Any(t => HasType(v, t))).Select(v => JsonSerializer.Serialize(v, LiteralJson)).Distinct().ToArray();
@@ -169,6 +170,9 @@ internal sealed class JsonSchemaCompiler
         ("integer", JsonValueKind.Number) => value.TryGetDecimal(out var d) && d == Math.Floor(d),
         _ => false,
     };
+
+    static JsonElement Expect(JsonElement value, JsonValueKind kind, string path) => value.ValueKind == kind ? value
+        : throw new InvalidSchemaException(path, $"expected a JSON {kind.ToString().ToLowerInvariant()}, got {value.GetRawText()}");
 
     /// <summary>Appends a reference token to a JSON pointer, escaping '~' and '/' (RFC 6901).</summary>
     internal static string Pointer(string path, string token) => path + "/" + token.Replace("~", "~0").Replace("/", "~1");

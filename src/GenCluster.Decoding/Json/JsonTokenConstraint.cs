@@ -2,15 +2,24 @@ using static TorchSharp.torch;
 
 namespace GenCluster.Decoding.Json;
 
-/// <summary>One sequence's walk through a compiled <see cref="JsonConstraint"/>, as the generation loop's token constraint.</summary>
+/// <summary>One sequence's JSON constraint as the generation loop's <see cref="ITokenConstraint"/>: a shared compiled <see cref="JsonConstraint"/> plus this sequence's state.</summary>
 public sealed class JsonTokenConstraint(JsonConstraint constraint) : ITokenConstraint
 {
-    JsonState _state = constraint.Start();
+    /// <summary>Where this sequence stands.</summary>
+    public JsonState State { get; private set; } = constraint.Start();
 
-    /// <summary>Whether the text so far is a complete JSON value.</summary>
-    public bool IsComplete => constraint.IsComplete(_state);
+    /// <summary>Whether the text so far is a complete value (EOS allowed).</summary>
+    public bool IsComplete => constraint.IsComplete(State);
 
-    public void Mask(Tensor scores) => constraint.AllowedTokens(_state).ApplyTo(scores);
+    /// <inheritdoc/>
+    /// <exception cref="JsonDeadEndException">No token of the vocabulary continues the value.</exception>
+    public void Mask(Tensor scores)
+    {
+        var mask = constraint.AllowedTokens(State);
+        if (mask.Count == 0) throw new JsonDeadEndException();
+        mask.ApplyTo(scores);
+    }
 
-    public void Advance(long tokenId) => _state = constraint.Advance(_state, (int)tokenId);
+    /// <inheritdoc/>
+    public void Advance(long tokenId) => State = constraint.Advance(State, checked((int)tokenId));
 }

@@ -1,4 +1,5 @@
 using GenCluster.Models.Config;
+using GenCluster.Models.Kernels;
 using GenCluster.Models.Runtime;
 using GenCluster.Models.SafeTensors;
 using TorchSharp;
@@ -15,9 +16,11 @@ namespace GenCluster.Models.Architectures;
 /// </summary>
 public sealed class Llama : ICausalLM
 {
-    sealed record Layer(Tensor InputNorm, Tensor Qkv, Tensor? QkvBias, Tensor O, Tensor PostNorm, Tensor GateUp, Tensor Down);
+    sealed record Layer(Tensor InputNorm, PackedLinear Qkv, PackedLinear O, Tensor PostNorm, PackedLinear GateUp, PackedLinear Down);
 
-    readonly Tensor _embed, _norm, _lmHead;
+    readonly Tensor? _embed; // null when tied: rows come from the LM head
+    readonly Tensor _norm;
+    readonly PackedLinear _lmHead;
     readonly Layer[] _layers;
     readonly RotaryEmbedding _rope;
     readonly int _qSize, _kvSize;
@@ -26,9 +29,10 @@ public sealed class Llama : ICausalLM
     public Device Device { get; }
     public ScalarType Dtype { get; }
 
-    Llama(ModelConfig config, Checkpoint checkpoint, ScalarType dtype, Device device)
+    Llama(ModelConfig config, Checkpoint checkpoint, Precision precision, Device device)
     {
-        (Config, Dtype, Device) = (config, dtype, device);
+        (Config, Dtype, Device) = (config, precision.Compute, device);
+        var dtype = precision.Compute;
         int h = config.HiddenSize, d = config.HeadDim, v = config.VocabSize, i = config.IntermediateSize;
         _qSize = config.NumHeads * d;
         _kvSize = config.NumKvHeads * d;
@@ -39,7 +43,9 @@ public sealed class Llama : ICausalLM
             foreach (var p in parts) p.Dispose();
             return fused;
         }
-        _embed = W("model.embed_tokens.weight", v, h);
+        PackedLinear Linear(Tensor weight, Tensor? bias = null) => new(weight, bias, precision.Weights, precision.CpuKernels);
+        bool tied = config.TieWordEmbeddings || !checkpoint.Contains("lm_head.weight");
+        var embed = W("model.embed_tokens.weight", v, h);
         _layers = new Layer[config.NumLayers];
         for (int l = 0; l < config.NumLayers; l++)
         {
@@ -48,17 +54,18 @@ public sealed class Llama : ICausalLM
             Tensor? bias = config.AttentionBias
                 ? Fused(W(p + "self_attn.q_proj.bias", _qSize), W(p + "self_attn.k_proj.bias", _kvSize), W(p + "self_attn.v_proj.bias", _kvSize))
                 : null;
-            _layers[l] = new Layer(W(p + "input_layernorm.weight", h), qkv, bias, W(p + "self_attn.o_proj.weight", h, _qSize),
+            _layers[l] = new Layer(W(p + "input_layernorm.weight", h), Linear(qkv, bias), Linear(W(p + "self_attn.o_proj.weight", h, _qSize)),
                 W(p + "post_attention_layernorm.weight", h),
-                Fused(W(p + "mlp.gate_proj.weight", i, h), W(p + "mlp.up_proj.weight", i, h)), W(p + "mlp.down_proj.weight", h, i));
+                Linear(Fused(W(p + "mlp.gate_proj.weight", i, h), W(p + "mlp.up_proj.weight", i, h))), Linear(W(p + "mlp.down_proj.weight", h, i)));
         }
         _norm = W("model.norm.weight", h);
-        _lmHead = config.TieWordEmbeddings || !checkpoint.Contains("lm_head.weight") ? _embed : W("lm_head.weight", v, h);
+        _embed = tied ? null : embed;
+        _lmHead = Linear(tied ? embed : W("lm_head.weight", v, h));
         _rope = new RotaryEmbedding(config, dtype, device);
     }
 
     /// <summary>Builds the model from a checkpoint, converting weights to <paramref name="dtype"/> on <paramref name="device"/>.</summary>
-    public static Llama Load(ModelConfig config, Checkpoint checkpoint, ScalarType dtype, Device device) => new(config, checkpoint, dtype, device);
+    public static Llama Load(ModelConfig config, Checkpoint checkpoint, Precision precision, Device device) => new(config, checkpoint, precision, device);
 
     public KvCache CreateCache(int batchSize, int capacity = 0) =>
         new(Config.NumLayers, batchSize, Config.NumKvHeads, Config.HeadDim, Dtype, Device, capacity);
@@ -69,26 +76,26 @@ public sealed class Llama : ICausalLM
         using var layout = StepLayout.Prepare(request, cache, Config.NumHeads / Config.NumKvHeads, Config.SlidingWindow, Device, Dtype);
         long batch = request.InputIds.GetLength(0), count = request.InputIds.GetLength(1);
         var ids = TokenTensor(request.InputIds, Device);
-        var x = _embed.index_select(0, ids.view(-1)).view(batch, count, -1);
+        var x = (_embed?.index_select(0, ids.view(-1)) ?? _lmHead.Rows(ids.view(-1))).view(batch, count, -1);
         var (cos, sin) = _rope.For(layout.Positions, layout.MaxPosition);
         for (int l = 0; l < _layers.Length; l++)
         {
             var layer = _layers[l];
-            var qkv = F.linear(RmsNorm(x, layer.InputNorm), layer.Qkv, layer.QkvBias);
+            var qkv = layer.Qkv.Forward(RmsNorm(x, layer.InputNorm));
             var q = qkv.narrow(2, 0, _qSize).view(batch, count, Config.NumHeads, Config.HeadDim).transpose(1, 2);
             var k = qkv.narrow(2, _qSize, _kvSize).view(batch, count, Config.NumKvHeads, Config.HeadDim).transpose(1, 2);
             var v = qkv.narrow(2, _qSize + _kvSize, _kvSize).view(batch, count, Config.NumKvHeads, Config.HeadDim).transpose(1, 2);
             var (keys, values) = cache.Write(l, RotaryEmbedding.Apply(k, cos, sin), v);
-            x = x + F.linear(Attention.Attend(RotaryEmbedding.Apply(q, cos, sin), keys, values, layout.Mask), layer.O);
-            var gateUp = F.linear(RmsNorm(x, layer.PostNorm), layer.GateUp);
+            x = x + layer.O.Forward(Attention.Attend(RotaryEmbedding.Apply(q, cos, sin), keys, values, layout.Mask));
+            var gateUp = layer.GateUp.Forward(RmsNorm(x, layer.PostNorm));
             var gate = gateUp.narrow(2, 0, Config.IntermediateSize);
             var up = gateUp.narrow(2, Config.IntermediateSize, Config.IntermediateSize);
-            x = x + F.linear(F.silu(gate) * up, layer.Down);
+            x = x + layer.Down.Forward(F.silu(gate) * up);
         }
         cache.Commit((int)count);
         if (request.Outputs == OutputPositions.Last) x = x.narrow(1, count - 1, 1);
         var hidden = RmsNorm(x, _norm);
-        var logits = F.linear(hidden, _lmHead).to(ScalarType.Float32);
+        var logits = _lmHead.Forward(hidden).to(ScalarType.Float32);
         return new ForwardResult(logits.MoveToOuterDisposeScope(), request.ReturnHidden ? hidden.MoveToOuterDisposeScope() : null);
     }
 
@@ -110,9 +117,13 @@ public sealed class Llama : ICausalLM
     public void Dispose()
     {
         foreach (var layer in _layers)
-            foreach (var t in new[] { layer.InputNorm, layer.Qkv, layer.QkvBias, layer.O, layer.PostNorm, layer.GateUp, layer.Down }) t?.Dispose();
-        if (!ReferenceEquals(_lmHead, _embed)) _lmHead.Dispose();
-        _embed.Dispose();
+        {
+            layer.InputNorm.Dispose();
+            layer.PostNorm.Dispose();
+            foreach (var linear in new[] { layer.Qkv, layer.O, layer.GateUp, layer.Down }) linear.Dispose();
+        }
+        _lmHead.Dispose();
+        _embed?.Dispose();
         _norm.Dispose();
         _rope.Dispose();
     }

@@ -33,20 +33,40 @@ public sealed class ChatTemplate
     /// <summary>The value of <c>eos_token</c> (null: undefined).</summary>
     public string? EosToken { get; }
 
+    /// <summary>Further special-token variables (unk_token, pad_token, ...), passed as transformers passes its special_tokens_map.</summary>
+    public IReadOnlyDictionary<string, string> OtherSpecialTokens { get; init; } = new Dictionary<string, string>();
+
     /// <summary>
     /// Reads a model folder's chat template: chat_template.jinja if present, else the <c>chat_template</c> of
     /// tokenizer_config.json (a string, or a list of named templates: "tool_use" when <paramref name="forTools"/>,
-    /// else "default"), with bos_token/eos_token from tokenizer_config.json.
+    /// else "default"), else chat_template.json; bos/eos and the other special tokens come from tokenizer_config.json.
     /// </summary>
     public static ChatTemplate FromTokenizerConfig(string modelDir, bool forTools = false, Func<DateTime>? clock = null)
     {
         var config = TokenizerConfigFile.Read(modelDir);
-        string? source = config.ChatTemplate(forTools);
-        string jinjaFile = Path.Combine(modelDir, "chat_template.jinja");
-        if (File.Exists(jinjaFile)) source = File.ReadAllText(jinjaFile);
+        string jinjaFile = Path.Combine(modelDir, "chat_template.jinja"), jsonFile = Path.Combine(modelDir, "chat_template.json");
+        string? source = File.Exists(jinjaFile) ? File.ReadAllText(jinjaFile)
+            : config.ChatTemplate(forTools)
+            ?? (File.Exists(jsonFile) ? ReadTemplateJson(jsonFile) : null);
         if (source == null)
-            throw new ChatTemplateException($"{modelDir} has no chat template (no chat_template in tokenizer_config.json, no chat_template.jinja); pass one with --chat-template");
-        return new ChatTemplate(source, config.TokenContent("bos_token"), config.TokenContent("eos_token"), clock);
+            throw new ChatTemplateException($"{modelDir} has no chat template (no chat_template.jinja, no chat_template in tokenizer_config.json or chat_template.json); pass one with --chat-template");
+        return FromSource(source, modelDir, clock);
+    }
+
+    static string? ReadTemplateJson(string path)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement.TryGetProperty("chat_template", out var t) ? t.GetString() : null;
+    }
+
+    /// <summary>A template text (e.g. from --chat-template FILE) with the special tokens of a model folder's tokenizer_config.json.</summary>
+    public static ChatTemplate FromSource(string source, string modelDir, Func<DateTime>? clock = null)
+    {
+        var config = TokenizerConfigFile.Read(modelDir);
+        var others = new Dictionary<string, string>();
+        foreach (var name in new[] { "unk_token", "pad_token", "sep_token", "cls_token", "mask_token" })
+            if (config.TokenContent(name) is { } token) others[name] = token;
+        return new ChatTemplate(source, config.TokenContent("bos_token"), config.TokenContent("eos_token"), clock) { OtherSpecialTokens = others };
     }
 
     /// <summary>Renders typed messages.</summary>
@@ -76,6 +96,7 @@ public sealed class ChatTemplate
         root.Set("add_generation_prompt", addGenerationPrompt);
         if (BosToken != null) root.Set("bos_token", BosToken);
         if (EosToken != null) root.Set("eos_token", EosToken);
+        foreach (var (name, token) in OtherSpecialTokens) root.Set(name, token);
         foreach (var (key, value) in extra ?? new Dictionary<string, object?>()) root.Set(key, ToValue(value));
         return TemplateEvaluator.Render(program, root);
     }

@@ -19,7 +19,7 @@ sealed partial class TemplateEvaluator
         ConditionalExpr c => PyValue.IsTruthy(Eval(c.Condition, scope))
             ? Eval(c.Then, scope)
             : c.Else != null ? Eval(c.Else, scope) : Undefined.Of("conditional expression"),
-        ListExpr l => EvalArgs(l.Items, scope),
+        ListExpr l => l.IsTuple ? new PyTuple(EvalArgs(l.Items, scope)) : EvalArgs(l.Items, scope),
         DictExpr d => EvalDict(d, scope),
         _ => throw new TemplateRuntimeException($"unknown expression {expr.GetType().Name}"),
     };

@@ -27,6 +27,18 @@ sealed partial class TemplateEvaluator
 
     Flow Execute(Node node, TemplateScope scope, StringBuilder output)
     {
+        try
+        {
+            return ExecuteStatement(node, scope, output);
+        }
+        catch (TemplateRuntimeException e) when (e.Line == null)
+        {
+            throw new TemplateRuntimeException(e.Reason, node.Line); // innermost statement names the line
+        }
+    }
+
+    Flow ExecuteStatement(Node node, TemplateScope scope, StringBuilder output)
+    {
         switch (node)
         {
             case TextNode text:

@@ -12,7 +12,15 @@ public sealed class TemplateSyntaxException(string message, int line)
 }
 
 /// <summary>Rendering failed inside the interpreter (type error, undefined value), as jinja2 would fail.</summary>
-public sealed class TemplateRuntimeException(string message) : ChatTemplateException(message);
+public sealed class TemplateRuntimeException(string message, int? line = null)
+    : ChatTemplateException(line is int l ? $"line {l}: {message}" : message)
+{
+    /// <summary>1-based template line of the failing statement, once known.</summary>
+    public int? Line { get; } = line;
+
+    /// <summary>The message without the line prefix.</summary>
+    public string Reason { get; } = message;
+}
 
 /// <summary>The template itself called <c>raise_exception(message)</c>; <see cref="Exception.Message"/> is the template's own text.</summary>
 public sealed class TemplateRaisedException(string message) : ChatTemplateException(message);

@@ -48,7 +48,16 @@ static partial class TemplateFilters
             case "int": return ToInt(value, Arg(0, "default", 0L));
             case "float": return ToFloat(value, Arg(0, "default", 0.0));
             case "abs": return value is double dv ? Math.Abs(dv) : (object)Math.Abs(PyValue.ToLong(value, "abs"));
-            case "round": return Math.Round(PyValue.ToDouble(value), (int)PyValue.ToLong(Arg(0, "precision", 0L), "precision"), MidpointRounding.AwayFromZero);
+            // jinja2's "common" rounding is Python's round(): halves go to the even neighbour.
+            case "round": return Math.Round(PyValue.ToDouble(value), (int)PyValue.ToLong(Arg(0, "precision", 0L), "precision"), MidpointRounding.ToEven);
+            case "sort": return Sort(value, PyValue.IsTruthy(Arg(0, "reverse", false)), PyValue.IsTruthy(Arg(1, "case_sensitive", false)), Arg(2, "attribute") as string);
+            case "dictsort": return DictSort(value, PyValue.IsTruthy(Arg(0, "case_sensitive", false)), PyValue.Str(Arg(1, "by", "key")), PyValue.IsTruthy(Arg(2, "reverse", false)));
+            case "batch": return Batch(value, (int)PyValue.ToLong(Arg(0, "linecount"), "linecount"), Arg(1, "fill_with"));
+            case "center":
+                string text = PyValue.Str(value);
+                int width = (int)PyValue.ToLong(Arg(0, "width", 80L), "width"), margin = Math.Max(0, width - text.Length);
+                int left = margin / 2 + (margin & width & 1); // CPython's str.center split
+                return new string(' ', left) + text + new string(' ', margin - left);
             case "indent": return Indent(PyValue.Str(value), Arg(0, "width", 4L), PyValue.IsTruthy(Arg(1, "first", false)), PyValue.IsTruthy(Arg(2, "blank", false)));
             case "sum": return TemplateMembers.Iterate(value).Aggregate((object?)0L, (acc, x) => TemplateOperators.Arithmetic("+", acc, x));
             case "min" or "max":
@@ -157,6 +166,37 @@ static partial class TemplateFilters
             bool passes = args.Count == 0 ? PyValue.IsTruthy(probe) : TemplateTests.Apply(PyValue.Str(args[0]), probe, args.Skip(1).ToList());
             return passes == keep;
         }).ToList();
+
+    static object? SortKey(object? x, bool caseSensitive) => !caseSensitive && x is string s ? s.ToLowerInvariant() : x;
+
+    static List<object?> Sort(object? value, bool reverse, bool caseSensitive, string? attribute)
+    {
+        var items = TemplateMembers.Iterate(value).ToList();
+        object? Key(object? x) => SortKey(attribute == null ? x : TemplateMembers.GetItem(x, attribute), caseSensitive);
+        // OrderBy is stable, like Python's sorted.
+        var sorted = items.OrderBy(Key, Comparer<object?>.Create((a, b) => PyValue.Compare(a, b, "<"))).ToList();
+        if (reverse) sorted = items.OrderByDescending(Key, Comparer<object?>.Create((a, b) => PyValue.Compare(a, b, "<"))).ToList();
+        return sorted;
+    }
+
+    static List<object?> DictSort(object? value, bool caseSensitive, string by, bool reverse)
+    {
+        if (value is not Dict d) throw new TemplateRuntimeException($"dictsort needs a mapping, got {PyValue.TypeName(value)}");
+        int position = by == "value" ? 1 : 0;
+        var comparer = Comparer<object?>.Create((a, b) => PyValue.Compare(a, b, "<"));
+        var pairs = TemplateMembers.Items(d).Cast<PyTuple>();
+        var sorted = reverse ? pairs.OrderByDescending(p => SortKey(p[position], caseSensitive), comparer) : pairs.OrderBy(p => SortKey(p[position], caseSensitive), comparer);
+        return sorted.Cast<object?>().ToList();
+    }
+
+    static List<object?> Batch(object? value, int size, object? fill)
+    {
+        if (size <= 0) throw new TemplateRuntimeException("batch size must be positive");
+        var batches = TemplateMembers.Iterate(value).Chunk(size).Select(c => (object?)c.ToList()).ToList();
+        if (fill != null && batches.Count > 0 && batches[^1] is List<object?> last)
+            while (last.Count < size) last.Add(fill);
+        return batches;
+    }
 
     static string Escape(string s)
     {

@@ -98,7 +98,7 @@ static class TemplateMembers
     };
 
     /// <summary>dict.items() as a list of (key, value) pairs.</summary>
-    public static List<object?> Items(Dict d) => d.Select(kv => (object?)new List<object?> { kv.Key, kv.Value }).ToList();
+    public static List<object?> Items(Dict d) => d.Select(kv => (object?)new PyTuple([kv.Key, kv.Value])).ToList();
 
     static Callable? DictMethod(Dict d, string name) => name switch
     {

@@ -1,7 +1,11 @@
 namespace GenCluster.Models.ChatTemplates;
 
-/// <summary>A template statement (text, output, control flow).</summary>
-abstract record Node;
+/// <summary>A template statement (text, output, control flow); <see cref="Line"/> locates runtime errors.</summary>
+abstract record Node
+{
+    /// <summary>1-based line of the statement's tag.</summary>
+    public int Line { get; set; }
+}
 
 /// <summary>Literal template text.</summary>
 sealed record TextNode(string Text) : Node;
@@ -66,8 +70,8 @@ sealed record CompareExpr(Expr First, List<(string Op, Expr Right)> Rest) : Expr
 /// <summary><c>a if cond else b</c> (b undefined when omitted).</summary>
 sealed record ConditionalExpr(Expr Condition, Expr Then, Expr? Else) : Expr;
 
-/// <summary><c>[a, b]</c> or a tuple <c>(a, b)</c>.</summary>
-sealed record ListExpr(List<Expr> Items) : Expr;
+/// <summary><c>[a, b]</c>, or a tuple <c>(a, b)</c> / <c>a, b</c>.</summary>
+sealed record ListExpr(List<Expr> Items, bool IsTuple = false) : Expr;
 
 /// <summary><c>{k: v}</c>.</summary>
 sealed record DictExpr(List<(Expr Key, Expr Value)> Items) : Expr;

@@ -7,6 +7,13 @@ public sealed class Dict : OrderedDictionary<string, object?>
     public Dict() { }
 }
 
+/// <summary>A Python tuple: a list that prints as <c>('a', 1)</c> (dict items, dictsort, tuple literals).</summary>
+public sealed class PyTuple : List<object?>
+{
+    /// <summary>A tuple of the given items.</summary>
+    public PyTuple(IEnumerable<object?> items) : base(items) { }
+}
+
 /// <summary>jinja2's <c>namespace()</c>: a mutable attribute bag that survives loop scopes.</summary>
 public sealed class Namespace
 {

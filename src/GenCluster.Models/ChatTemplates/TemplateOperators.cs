@@ -15,6 +15,7 @@ static class TemplateOperators
         return (op, left, right) switch
         {
             ("+", string a, string b) => a + b,
+            ("%", string format, _) => PercentFormat(format, right),
             ("+", List<object?> a, List<object?> b) => a.Concat(b).ToList(),
             ("*", string a, long or bool) => string.Concat(Enumerable.Repeat(a, (int)Math.Max(0, PyValue.ToLong(right, op)))),
             ("*", List<object?> a, long or bool) => Enumerable.Repeat(a, (int)Math.Max(0, PyValue.ToLong(right, op))).SelectMany(x => x).ToList(),
@@ -55,6 +56,36 @@ static class TemplateOperators
             "%" => a - Math.Floor(a / b) * b,
             _ => Math.Pow(a, b),
         };
+    }
+
+    /// <summary>Python's printf-style <c>format % args</c> for %s, %r, %d, %i, %f (with precision) and %%.</summary>
+    static string PercentFormat(string format, object? right)
+    {
+        var args = right is PyTuple t ? t : new List<object?> { right };
+        var sb = new System.Text.StringBuilder();
+        int next = 0;
+        for (int i = 0; i < format.Length; i++)
+        {
+            if (format[i] != '%' || i + 1 >= format.Length) { sb.Append(format[i]); continue; }
+            int start = ++i;
+            while (i < format.Length && (char.IsAsciiDigit(format[i]) || format[i] == '.')) i++;
+            char kind = format[i];
+            if (kind == '%') { sb.Append('%'); continue; }
+            if (next >= args.Count) throw new TemplateRuntimeException("not enough arguments for format string");
+            object? arg = args[next++];
+            string spec = format[start..i];
+            int precision = spec.Contains('.') ? int.Parse(spec[(spec.IndexOf('.') + 1)..], System.Globalization.CultureInfo.InvariantCulture) : 6;
+            sb.Append(kind switch
+            {
+                's' => PyValue.Str(arg),
+                'r' => PyValue.Repr(arg),
+                'd' or 'i' => ((long)Math.Truncate(PyValue.ToDouble(arg))).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                'f' => PyValue.ToDouble(arg).ToString("F" + precision, System.Globalization.CultureInfo.InvariantCulture),
+                _ => throw new TemplateRuntimeException($"unsupported format character '{kind}'"),
+            });
+        }
+        if (next < args.Count) throw new TemplateRuntimeException("not all arguments converted during string formatting");
+        return sb.ToString();
     }
 
     /// <summary>Python <c>item in container</c>.</summary>

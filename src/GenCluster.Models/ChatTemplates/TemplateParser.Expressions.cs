@@ -17,7 +17,7 @@ sealed partial class TemplateParser
             if (Current.Kind is TokenKind.BlockEnd or TokenKind.VarEnd || IsOp(")")) break;
             items.Add(ParseExpression(withCondition));
         }
-        return new ListExpr(items);
+        return new ListExpr(items, IsTuple: true);
     }
 
     Expr ParseExpression(bool withCondition)
@@ -109,7 +109,7 @@ sealed partial class TemplateParser
             case TokenKind.Float:
                 return new LiteralExpr(double.Parse(token.Value, CultureInfo.InvariantCulture));
             case TokenKind.Operator when token.Value == "(":
-                if (SkipOp(")")) return new ListExpr([]);
+                if (SkipOp(")")) return new ListExpr([], IsTuple: true);
                 var inner = ParseTuple(withCondition: true);
                 ExpectOp(")");
                 return inner;

@@ -76,7 +76,7 @@ sealed partial class TemplateParser
                     body.Add(new TextNode(token.Value));
                     break;
                 case TokenKind.VarBegin:
-                    body.Add(new OutputNode(ParseTuple(withCondition: true)));
+                    body.Add(new OutputNode(ParseTuple(withCondition: true)) { Line = token.Line });
                     Expect(TokenKind.VarEnd);
                     break;
                 case TokenKind.BlockBegin:
@@ -87,6 +87,7 @@ sealed partial class TemplateParser
                         end = keyword;
                         return body;
                     }
+                    statement.Line = token.Line;
                     body.Add(statement);
                     break;
                 default:
@@ -104,10 +105,11 @@ sealed partial class TemplateParser
             case "for": return ParseFor();
             case "set": return ParseSet();
             case "macro": return ParseMacro();
+            case "generation": return ParseGeneration();
             case "break" or "continue":
                 Expect(TokenKind.BlockEnd);
                 return new LoopControlNode(keyword == "break");
-            case "endif" or "elif" or "else" or "endfor" or "endset" or "endmacro":
+            case "endif" or "elif" or "else" or "endfor" or "endset" or "endmacro" or "endgeneration":
                 return null;
             default:
                 throw Error($"unsupported tag '{keyword}'");
@@ -185,6 +187,18 @@ sealed partial class TemplateParser
         var body = ParseUntil("set", out _, "endset");
         Expect(TokenKind.BlockEnd);
         return new SetBlockNode(name, body);
+    }
+
+    /// <summary>
+    /// transformers' <c>{% generation %}</c> tag (AssistantTracker) only marks assistant text for training masks;
+    /// for rendering its body is output as is.
+    /// </summary>
+    Node ParseGeneration()
+    {
+        Expect(TokenKind.BlockEnd);
+        var body = ParseUntil("generation", out _, "endgeneration");
+        Expect(TokenKind.BlockEnd);
+        return new IfNode([(new LiteralExpr(true), body)], []);
     }
 
     Node ParseMacro()

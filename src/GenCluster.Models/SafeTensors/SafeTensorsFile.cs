@@ -51,7 +51,10 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     {
         Path = path;
         if (!File.Exists(path)) throw new ModelFileMissingException($"safetensors file not found: {path}");
-        long length = new FileInfo(path).Length;
+        // Hugging Face cache snapshots are symlinks to blobs: the length must be the target's, not the link's.
+        var file = new FileInfo(path);
+        if (file.LinkTarget is not null) file = (FileInfo?)file.ResolveLinkTarget(returnFinalTarget: true) ?? file;
+        long length = file.Length;
         if (length < 8) throw new CheckpointFormatException($"{path} is truncated: {length} bytes, shorter than the 8-byte header length");
         _map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
         try

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
@@ -5,10 +6,10 @@ using Microsoft.ML.Tokenizers;
 namespace GenCluster.Models.Text;
 
 /// <summary>
-/// Byte-level BPE (GPT-2, Llama 3, Qwen2, SmolLM) on Microsoft.ML.Tokenizers' BpeTokenizer: the tokenizer.json
-/// split regex as its pre-tokenizer, ByteLevel on, the file's vocab and merges. Added/special tokens are split
-/// off before text reaches it (see <see cref="AddedTokenSplitter"/>), and SmolLM's Digits pre-tokenizer, which
-/// BpeOptions cannot express, is applied here first.
+/// Byte-level BPE (GPT-2, Llama 3, Qwen2, SmolLM): the merges run on Microsoft.ML.Tokenizers' BpeTokenizer
+/// (ByteLevel on, the file's vocab and merges). Pre-tokenization is done here because BpeOptions cannot express
+/// two tokenizer.json features: SmolLM's Digits pre-tokenizer and Llama 3's <c>ignore_merges</c> (a pre-token that
+/// is itself in the vocabulary is taken whole). Added/special tokens are split off before text reaches this class.
 /// </summary>
 sealed class ByteLevelBpe
 {
@@ -16,7 +17,12 @@ sealed class ByteLevelBpe
     static readonly Dictionary<char, byte> CharToByte = ByteToChar.Select((c, b) => (c, b)).ToDictionary(x => x.c, x => (byte)x.b);
 
     readonly BpeTokenizer bpe;
+    readonly Regex split;
     readonly bool individualDigits;
+    readonly Dictionary<string, int>? wholeWords;
+    // Pre-tokens repeat a lot in real text; like HF tokenizers, remember their ids (bounded, thread-safe).
+    readonly ConcurrentDictionary<string, int[]> cache = new();
+    const int CacheLimit = 100_000;
 
     public ByteLevelBpe(TokenizerDefinition definition)
     {
@@ -24,29 +30,51 @@ sealed class ByteLevelBpe
         {
             Merges = definition.Merges.Select(m => m.Left + " " + m.Right),
             ByteLevel = true,
-            PreTokenizer = new RegexPreTokenizer(new Regex(definition.SplitPattern ?? TokenizerDefinition.Gpt2Pattern, RegexOptions.Compiled), null),
         };
         bpe = BpeTokenizer.Create(options);
+        split = new Regex(definition.SplitPattern ?? TokenizerDefinition.Gpt2Pattern, RegexOptions.Compiled);
         individualDigits = definition.IndividualDigits;
+        wholeWords = definition.IgnoreMerges ? definition.Vocab : null;
     }
 
     /// <summary>Appends the ids of a plain-text segment.</summary>
     public void Encode(string segment, List<int> output)
     {
-        if (!individualDigits)
+        foreach (var chunk in individualDigits ? SplitDigits(segment) : [segment])
         {
-            output.AddRange(bpe.EncodeToIds(segment));
-            return;
-        }
-        int start = 0;
-        for (int i = 0; i <= segment.Length; i++)
-        {
-            if (i < segment.Length && !char.IsAsciiDigit(segment[i])) continue;
-            if (i > start) output.AddRange(bpe.EncodeToIds(segment[start..i]));
-            if (i < segment.Length) output.AddRange(bpe.EncodeToIds(segment[i].ToString()));
-            start = i + 1;
+            // EnumerateMatches does not allocate a Match per pre-token (10x faster than Matches on long prompts).
+            foreach (var m in split.EnumerateMatches(chunk))
+                if (m.Length > 0) EncodePiece(chunk.Substring(m.Index, m.Length), output);
         }
     }
+
+    void EncodePiece(string piece, List<int> output)
+    {
+        if (!cache.TryGetValue(piece, out var ids))
+        {
+            ids = wholeWords != null && wholeWords.TryGetValue(ToByteLevel(piece), out int id) ? [id]
+                : [.. bpe.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false)];
+            if (cache.Count >= CacheLimit) cache.Clear();
+            cache[piece] = ids;
+        }
+        output.AddRange(ids);
+    }
+
+    /// <summary>The Digits(individual_digits=true) pre-tokenizer: every ASCII digit becomes its own chunk.</summary>
+    static IEnumerable<string> SplitDigits(string segment)
+    {
+        int start = 0;
+        for (int i = 0; i < segment.Length; i++)
+        {
+            if (!char.IsAsciiDigit(segment[i])) continue;
+            if (i > start) yield return segment[start..i];
+            yield return segment[i].ToString();
+            start = i + 1;
+        }
+        if (start < segment.Length) yield return segment[start..];
+    }
+
+    static string ToByteLevel(string text) => new(Encoding.UTF8.GetBytes(text).Select(b => ByteToChar[b]).ToArray());
 
     /// <summary>The UTF-8 bytes a vocabulary piece stands for (each char maps back to one byte).</summary>
     public static byte[] PieceBytes(string piece)

@@ -15,6 +15,8 @@ public sealed class HfTokenizer
     readonly AddedTokenSplitter splitter;
     readonly string[] pieces;
     readonly HashSet<int> specialIds;
+    readonly Dictionary<int, AddedToken> addedById;
+    readonly Dictionary<string, int> addedByContent;
     readonly List<int> prefixIds, suffixIds;
 
     HfTokenizer(TokenizerDefinition definition, TokenizerConfigFile config, string modelDir)
@@ -28,6 +30,8 @@ public sealed class HfTokenizer
         foreach (var (piece, id) in definition.Vocab) pieces[id] = piece;
         foreach (var token in definition.AddedTokens) pieces[token.Id] = token.Content;
         specialIds = definition.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
+        addedById = definition.AddedTokens.GroupBy(t => t.Id).ToDictionary(g => g.Key, g => g.First());
+        addedByContent = definition.AddedTokens.GroupBy(t => t.Content).ToDictionary(g => g.Key, g => g.First().Id);
 
         BosId = IdOf(config.TokenContent("bos_token")) ?? ConfigId(modelDir, "config.json", "bos_token_id").Cast<int?>().FirstOrDefault();
         EosIds = ConfigId(modelDir, "generation_config.json", "eos_token_id")
@@ -74,13 +78,20 @@ public sealed class HfTokenizer
         ValidateUtf16(text);
         var ids = new List<int>();
         if (addSpecialTokens) ids.AddRange(prefixIds);
-        bool first = true;
+        int offset = 0;
         foreach (var (segment, token) in splitter.Split(text, parseSpecial))
         {
-            if (token != null) ids.Add(token.Id);
-            else if (byteLevel != null) byteLevel.Encode(segment, ids);
-            else sentencePiece!.Encode(segment, definition.PrependScheme == "always" || (definition.PrependScheme == "first" && first), ids);
-            first = false;
+            bool atStart = offset == 0;
+            offset += segment.Length;
+            if (token != null)
+            {
+                ids.Add(token.Id);
+                continue;
+            }
+            string plain = definition.Normalization is { } form ? segment.Normalize(form) : segment;
+            if (byteLevel != null) byteLevel.Encode(definition.AddPrefixSpace && !plain.StartsWith(' ') ? " " + plain : plain, ids);
+            // Metaspace prepend_scheme "first" adds '▁' only to text at offset 0 of the input (tokenizers' rule).
+            else sentencePiece!.Encode(plain, definition.PrependScheme == "always" || (definition.PrependScheme == "first" && atStart), ids);
         }
         if (addSpecialTokens) ids.AddRange(suffixIds);
         return [.. ids];
@@ -104,7 +115,8 @@ public sealed class HfTokenizer
 
     /// <summary>The id of a vocabulary string or added token, or null.</summary>
     public int? IdOf(string? piece) => piece == null ? null
-        : definition.AddedTokens.FirstOrDefault(t => t.Content == piece)?.Id ?? (definition.Vocab.TryGetValue(piece, out int id) ? id : null);
+        : addedByContent.TryGetValue(piece, out int added) ? added
+        : definition.Vocab.TryGetValue(piece, out int id) ? id : null;
 
     /// <summary>True for special added tokens (BOS, EOS, chat markers).</summary>
     public bool IsSpecial(int id) => specialIds.Contains(id);
@@ -113,7 +125,7 @@ public sealed class HfTokenizer
     public byte[] TokenBytes(int id)
     {
         string piece = TokenPiece(id);
-        if (definition.AddedTokens.Any(t => t.Id == id)) return Encoding.UTF8.GetBytes(piece);
+        if (addedById.ContainsKey(id)) return Encoding.UTF8.GetBytes(piece);
         return byteLevel != null ? ByteLevelBpe.PieceBytes(piece) : SentencePieceBpe.PieceBytes(piece);
     }
 

@@ -44,18 +44,36 @@ sealed class SentencePieceBpe
         }
     }
 
-    /// <summary>Repeatedly merges the adjacent pair with the lowest merge rank (leftmost on ties), as HF's BPE does.</summary>
+    /// <summary>
+    /// Applies merges lowest rank first (leftmost on ties), as HF's BPE does, with a priority queue over a linked
+    /// list of symbols so a whole paragraph (SentencePiece treats it as one word) merges in O(n log n).
+    /// </summary>
     void Merge(List<string> symbols)
     {
-        while (symbols.Count > 1)
+        int n = symbols.Count;
+        var next = Enumerable.Range(1, n).Select(i => i < n ? i : -1).ToArray();
+        var prev = Enumerable.Range(-1, n).ToArray();
+        var queue = new PriorityQueue<(int Left, string A, string B), (int Rank, int Left)>();
+        void Offer(int left)
         {
-            int best = -1, bestRank = int.MaxValue;
-            for (int i = 0; i + 1 < symbols.Count; i++)
-                if (ranks.TryGetValue((symbols[i], symbols[i + 1]), out int rank) && rank < bestRank) (best, bestRank) = (i, rank);
-            if (best < 0) return;
-            symbols[best] += symbols[best + 1];
-            symbols.RemoveAt(best + 1);
+            if (left < 0 || next[left] < 0) return;
+            var pair = (symbols[left], symbols[next[left]]);
+            if (ranks.TryGetValue(pair, out int rank)) queue.Enqueue((left, pair.Item1, pair.Item2), (rank, left));
         }
+        for (int i = 0; i < n - 1; i++) Offer(i);
+        while (queue.TryDequeue(out var item, out _))
+        {
+            int left = item.Left, right = next[left];
+            // Skip entries made stale by an earlier merge of either side.
+            if (symbols[left] != item.A || right < 0 || symbols[right] != item.B) continue;
+            symbols[left] = item.A + item.B;
+            symbols[right] = "";
+            next[left] = next[right];
+            if (next[right] >= 0) prev[next[right]] = left;
+            Offer(prev[left]);
+            Offer(left);
+        }
+        symbols.RemoveAll(s => s.Length == 0);
     }
 
     /// <summary>The UTF-8 bytes a piece stands for: &lt;0xNN&gt; is one raw byte, '▁' is a space.</summary>

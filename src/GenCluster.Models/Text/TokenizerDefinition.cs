@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace GenCluster.Models.Text;
@@ -32,6 +33,15 @@ public sealed class TokenizerDefinition
 
     /// <summary>Byte-level: split digits into single characters first (SmolLM's Digits pre-tokenizer).</summary>
     public bool IndividualDigits { get; init; }
+
+    /// <summary>Unicode normalization of plain text before the model (tokenizer.json NFC/NFD/NFKC/NFKD normalizer; Qwen2 uses NFC).</summary>
+    public NormalizationForm? Normalization { get; init; }
+
+    /// <summary>Byte-level: prepend a space to each plain segment that does not start with one (ByteLevel add_prefix_space).</summary>
+    public bool AddPrefixSpace { get; init; }
+
+    /// <summary>Byte-level: a pre-token found whole in the vocabulary skips the merges (model.ignore_merges, Llama 3).</summary>
+    public bool IgnoreMerges { get; init; }
 
     /// <summary>SentencePiece: prepend '▁' to "first" segment only, "always" (every segment), or "never".</summary>
     public string PrependScheme { get; init; } = "always";
@@ -86,6 +96,16 @@ public sealed class TokenizerDefinition
             AddedTokens = added,
             Flavor = byteLevel ? BpeFlavor.ByteLevel : BpeFlavor.SentencePiece,
             SplitPattern = pattern,
+            Normalization = normalizers.Select(n => Type(n) switch
+            {
+                "NFC" => NormalizationForm.FormC,
+                "NFD" => NormalizationForm.FormD,
+                "NFKC" => NormalizationForm.FormKC,
+                "NFKD" => NormalizationForm.FormKD,
+                _ => (NormalizationForm?)null,
+            }).FirstOrDefault(f => f != null),
+            AddPrefixSpace = preTokenizers.Any(p => Type(p) == "ByteLevel" && p.TryGetProperty("add_prefix_space", out var aps) && aps.ValueKind == JsonValueKind.True),
+            IgnoreMerges = model.TryGetProperty("ignore_merges", out var im) && im.ValueKind == JsonValueKind.True,
             IndividualDigits = preTokenizers.Any(p => Type(p) == "Digits" && p.TryGetProperty("individual_digits", out var d) && d.GetBoolean()),
             PrependScheme = prepend,
             DecoderStripLeading = strip.ValueKind == JsonValueKind.Object && strip.TryGetProperty("start", out var st) ? st.GetInt32() : 0,

@@ -18,14 +18,14 @@ public sealed class NoRepeatNgram(int size) : ILogitsProcessor
     {
         var (batch, length) = ((int)inputIds.shape[0], (int)inputIds.shape[1]);
         if (length + 1 < Size) return scores.clone();
-        var ids = inputIds.to(int64).cpu().data<long>().ToArray();
+        using var scope = NewDisposeScope();
+        var ids = inputIds.to(int64).cpu().contiguous().data<long>().ToArray();
         var vocab = scores.shape[^1];
         var banned = new List<long>();
         for (var row = 0; row < batch; row++)
             foreach (var token in BannedTokens(ids.AsSpan(row * length, length)))
                 banned.Add(row * vocab + token);
-        if (banned.Count == 0) return scores.clone();
-        using var scope = NewDisposeScope();
+        if (banned.Count == 0) return scores.clone().MoveToOuterDisposeScope();
         var flat = scores.reshape(-1).index_fill(0, tensor(banned.ToArray(), device: scores.device), float.NegativeInfinity);
         return flat.view(scores.shape).MoveToOuterDisposeScope();
     }

@@ -42,7 +42,8 @@ public static class TokenSampler
         var raw = rawLogits.detach().to(float32).cpu();
         var rawLse = raw.logsumexp(-1).data<float>().ToArray();
         var chosen = new long[batch];
-        for (var r = 0; r < batch; r++) chosen[r] = choose(processed.AsSpan(r * vocab, vocab), r);
+        // Rows are independent and each depends only on its own scores and uniform, so the parallel loop is deterministic.
+        Parallel.For(0, batch, r => chosen[r] = choose(processed.AsSpan(r * vocab, vocab), r));
         var rawChosen = raw.gather(1, tensor(chosen).unsqueeze(1)).data<float>().ToArray();
         var top = TopLogprobs(raw, rawLse, Math.Min(topLogprobs, vocab));
         var result = new TokenChoice[batch];

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace GenCluster.Training.LanguageModel;
 
 /// <summary>The outcome of a training run (or of an export): size, steps done, validation loss of the final weights.</summary>
-public sealed record LmTrainingResult(long ParameterCount, int Steps, double ValidationLoss, string? ExportDir)
+public sealed record LmTrainingResult(long ParameterCount, int Steps, double ValidationLoss, string? ExportDir, bool Completed = true)
 {
     /// <summary>exp(validation loss).</summary>
     public double ValidationPerplexity => Math.Exp(ValidationLoss);
@@ -18,7 +18,8 @@ public sealed record LmTrainingResult(long ParameterCount, int Steps, double Val
 public static class LmTrainer
 {
     /// <summary>Trains (resuming RunDir's checkpoint if any) to <see cref="LmTrainingOptions.Steps"/>, then exports to OutDir when set.</summary>
-    public static LmTrainingResult Run(LmTrainingOptions options, IProgress<TrainingProgress>? progress = null)
+    /// <remarks>Cancellation stops after the current step and saves a checkpoint (no export); running again resumes.</remarks>
+    public static LmTrainingResult Run(LmTrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         torch.set_num_threads(options.Threads);
         torch.manual_seed(options.Seed);
@@ -36,8 +37,8 @@ public static class LmTrainer
         var budget = options.TimeBudgetMinutes * 60;
         double Elapsed() => state.ElapsedSeconds + clock.Elapsed.TotalSeconds;
         double Progress() => LearningRateSchedule.Progress(step, options.Steps, options.WarmupSteps, Elapsed(), budget);
-        var done = step >= options.Steps;
-        while (!done)
+        var finished = step >= options.Steps;
+        while (!finished && !cancellation.IsCancellationRequested)
         {
             using var scope = NewDisposeScope();
             var lr = LearningRateSchedule.At(step, options.WarmupSteps, Progress(), options.LearningRate, options.MinLearningRate);
@@ -50,22 +51,27 @@ public static class LmTrainer
             nn.utils.clip_grad_norm_(model.parameters(), options.ClipNorm);
             optimizer.step();
             step++;
-            done = step >= options.Steps || (step > options.WarmupSteps && Progress() >= 1);
+            finished = step >= options.Steps || (step > options.WarmupSteps && Progress() >= 1);
 
-            if (step % options.LogEvery == 0 || done)
+            if (step % options.LogEvery == 0 || finished)
             {
                 var perSecond = (step - startStep) * tokensPerStep / clock.Elapsed.TotalSeconds;
                 var etaSeconds = (options.Steps - step) * tokensPerStep / perSecond;
                 if (budget is { } b) etaSeconds = Math.Min(etaSeconds, Math.Max(0, b - Elapsed()));
                 progress?.Report(new TrainingProgress(step, options.Steps, loss.item<float>(), lr, perSecond, TimeSpan.FromSeconds(etaSeconds)));
             }
-            if (step % options.EvalEvery == 0 || done)
+            if (step % options.EvalEvery == 0 || finished)
             {
                 validation = Evaluate(model, valid, options.Context, options.BatchSize);
                 progress?.Report(new TrainingProgress(step, options.Steps, double.NaN, lr, 0, TimeSpan.Zero, validation));
             }
-            if (step % options.CheckpointEvery == 0 || done)
+            if (step % options.CheckpointEvery == 0 || finished)
                 TrainingCheckpoint.Save(options.RunDir, model, optimizer, new CheckpointState(step, Elapsed(), validation, model.Shape));
+        }
+        if (!finished)
+        {
+            TrainingCheckpoint.Save(options.RunDir, model, optimizer, new CheckpointState(step, Elapsed(), validation, model.Shape));
+            return new LmTrainingResult(model.ParameterCount, step, validation ?? double.NaN, null, Completed: false);
         }
         return options.OutDir is null
             ? new LmTrainingResult(model.ParameterCount, step, validation ?? Evaluate(model, valid, options.Context, options.BatchSize), null)

@@ -13,6 +13,7 @@ public class JsonConstraintTests
 
     [Theory]
     [InlineData(Schema)]
+    [InlineData("""{"type":"array","items":{"type":"string","minLength":2,"maxLength":40}}""")]
     [InlineData(null)]
     public void TrieWalkMaskEqualsCheckingEveryTokenOnItsOwn(string? schema)
     {
@@ -96,6 +97,17 @@ public class JsonConstraintTests
             Assert.Equal(mask.IsAllowed(i % width) ? before[i] : float.NegativeInfinity, after[i]);
         Assert.True(mask.IsAllowed(Id("true")) && mask.IsAllowed(Id("t")) && mask.IsAllowed(Id("fal")));
         Assert.Equal(2 * mask.Count, after.Count(float.IsFinite));
+    }
+
+    [Fact]
+    public void ApplyToARowViewMasksThatRowOnly()
+    {
+        var constraint = JsonConstraint.Compile("""{"type":"null"}""", Vocabulary);
+        var mask = constraint.AllowedTokens(constraint.Start());
+        using var scores = zeros(3, Vocabulary.Size);
+        using (var row = scores[1]) mask.ApplyTo(row);
+        var finite = Enumerable.Range(0, 3).Select(r => { using var x = scores[r]; return x.data<float>().ToArray().Count(float.IsFinite); }).ToArray();
+        Assert.Equal([Vocabulary.Size, mask.Count, Vocabulary.Size], finite);
     }
 
     static int Id(string text)

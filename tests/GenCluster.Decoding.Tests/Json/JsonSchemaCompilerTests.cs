@@ -9,7 +9,7 @@ public class JsonSchemaCompilerTests
 
     internal static JsonConstraint Compile(string? schema) => JsonConstraint.Compile(schema, AsciiVocabulary, [0]);
 
-    static void AssertLanguage(string schema, string[] accepted, string[] rejected)
+    internal static void AssertLanguage(string schema, string[] accepted, string[] rejected)
     {
         var constraint = Compile(schema);
         foreach (var text in accepted) Assert.True(constraint.Accepts(text), $"{schema} should accept {text}");
@@ -21,29 +21,8 @@ public class JsonSchemaCompilerTests
         AssertLanguage("""{"type":"boolean"}""", ["true", "false"], ["null", "1", "\"true\"", "tru", "true "]);
 
     [Fact]
-    public void IntegerRejectsFractionsExponentsAndLeadingZeros() =>
-        AssertLanguage("""{"type":"integer"}""", ["0", "-0", "7", "-120", "123456789012345"], ["1.5", "1e3", "01", "--1", "+1", "1234567890123456", ""]);
-
-    [Fact]
-    public void NumberAcceptsFractionsAndBoundedExponents() =>
-        AssertLanguage("""{"type":"number"}""", ["0", "-1.25", "3e10", "2.5E-07", "1e+99"], ["1.", ".5", "1e", "1e100", "0x10", "NaN"]);
-
-    [Fact]
     public void NullAndTypeListsCombine() =>
         AssertLanguage("""{"type":["string","null"]}""", ["null", "\"x\"", "\"\""], ["0", "false", "nul"]);
-
-    [Fact]
-    public void StringsAcceptEscapesAndCountCodePointsForLength() =>
-        AssertLanguage("""{"type":"string","minLength":2,"maxLength":3}""",
-            ["\"ab\"", "\"a\\nb\"", "\"\\u00e9\\\"\"", "\"é中文\""],
-            ["\"a\"", "\"abcd\"", "\"a\\u00e9bc\"", "\"a\\x\"", "\"a\nb\"", "\"\\ud83dx\"", "\"ab", "\"a😀\""]);
-
-    [Fact]
-    public void SupplementaryCharactersOnlyInStringsWithoutLengthBounds()
-    {
-        Assert.True(Compile("""{"type":"string"}""").Accepts("\"😀\""));
-        Assert.False(Compile("""{"type":"string","maxLength":5}""").Accepts("\"😀\""));
-    }
 
     [Fact]
     public void EnumAndConstAcceptExactlyTheListedValues()
@@ -76,17 +55,6 @@ public class JsonSchemaCompilerTests
             ["{\"value\":1}", "{\"value\":1,\"children\":[{\"value\":2,\"children\":[{\"value\":3}]}]}"],
             ["{\"children\":[]}", "{\"value\":1,\"children\":[{}]}"]);
 
-    [Fact]
-    public void NoSchemaAcceptsAnyJsonValue() =>
-        AssertLanguage(null!, ["{\"a\":[1,{\"b\":null}],\"c\":\"d\"}", "[]", "\"s\"", "-1.5e3", "true", "{}"], ["{a:1}", "[1,]", "'s'", "{\"a\"}", ""]);
-
-    [Fact]
-    public void WhitespaceIsBoundedAndNeverLeadsOrTrails()
-    {
-        var indent = new string(' ', JsonGrammarOptions.Default.MaxIndent);
-        AssertLanguage("""{"type":"array"}""", ["[ 1 ]", $"[\n{indent}1\n]"], [$"[\n{indent} 1]", "[  1]", " []", "[] ", "[\n\n1]"]);
-    }
-
     [Theory]
     [InlineData("""{"type":"string","pattern":"^a+$"}""", "pattern", "#/pattern")]
     [InlineData("""{"type":"object","properties":{"age":{"type":"integer","minimum":0}}}""", "minimum", "#/properties/age/minimum")]
@@ -117,6 +85,8 @@ public class JsonSchemaCompilerTests
     [InlineData("""{"type":"text"}""", "unknown type 'text'")]
     [InlineData("""{"type":"object","properties":{},"required":["a"],"additionalProperties":false}""", "'a' is required")]
     [InlineData("false", "accepts no value")]
+    [InlineData("""{"anyOf":{"type":"string"}}""", "expected a JSON array")]
+    [InlineData("""{"type":3}""", "expected a JSON string, got 3")]
     public void UnsatisfiableOrMalformedSchemaIsRejected(string schema, string problem) =>
         Assert.Contains(problem, Assert.Throws<InvalidSchemaException>(() => Compile(schema)).Message);
 }

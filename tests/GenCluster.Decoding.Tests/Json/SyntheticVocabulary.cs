@@ -5,14 +5,17 @@ namespace GenCluster.Decoding.Tests.Json;
 /// <summary>
 /// A deterministic stand-in for a BPE vocabulary (the fixtures have no tokenizer): every printable ASCII character,
 /// JSON punctuation runs, indentation, escapes, number pieces, keywords, some whole non-ASCII characters, the
-/// unplaceable kinds a real decoded vocabulary has (null, empty, U+FFFD, lone surrogates), then word-like tokens
-/// (mostly letters, some with a leading space, digits, quotes or brackets) up to the requested size. Id 0 is EOS.
+/// unplaceable kinds a real decoded vocabulary has (null, empty, U+FFFD, lone surrogates), then random pieces of
+/// the kinds a byte-level BPE pre-tokenizer cuts (words, digit runs, punctuation runs, whitespace runs, non-ASCII
+/// words, most with an optional leading space) up to the requested size. Id 0 is EOS.
 /// Shared with bench/GenCluster.Bench.Json.
 /// </summary>
 public static class SyntheticVocabulary
 {
     /// <summary>The EOS id.</summary>
     public const int Eos = 0;
+
+    const string Letters = "etaoinshrdlcumwfgypbvkjxqz";
 
     static readonly string[] Fixed =
     [
@@ -34,22 +37,21 @@ public static class SyntheticVocabulary
         var word = new StringBuilder();
         while (texts.Count < size)
         {
+            // Pieces as GPT-2's pre-tokenizer cuts text ( ?letters | ?digits | ?punctuation | whitespace), so
+            // tokens mix character kinds only the way real BPE tokens do.
             word.Clear();
-            var roll = random.NextDouble();
-            if (roll < 0.4) word.Append(' ');
-            if (roll < 0.02) word.Append('"');
-            int length = 1 + random.Next(1 + random.Next(11));
-            for (int i = 0; i < length; i++)
+            var kind = random.NextDouble();
+            if (kind < 0.93 && random.NextDouble() < 0.5) word.Append(' ');
+            var (alphabet, length) = kind switch
             {
-                var kind = random.NextDouble();
-                word.Append(kind switch
-                {
-                    < 0.85 => (char)((i == 0 && random.NextDouble() < 0.2 ? 'A' : 'a') + random.Next(26)),
-                    < 0.93 => (char)('0' + random.Next(10)),
-                    < 0.96 => "\"{}[],:"[random.Next(7)],
-                    _ => "-_.'!? "[random.Next(7)],
-                });
-            }
+                < 0.72 => (Letters, 1 + random.Next(1 + random.Next(12))),
+                < 0.80 => ("0123456789", 1 + random.Next(3)),
+                < 0.90 => ("\"{}[],:.-_'!?()<>=/\\*#@&;", 1 + random.Next(4)),
+                < 0.93 => ("éüñßàçøåæ中文日本語한국어", 1 + random.Next(3)),
+                _ => (" \n\t", 1 + random.Next(8)),
+            };
+            for (int i = 0; i < length; i++) word.Append(alphabet[random.Next(alphabet.Length)]);
+            if (alphabet == Letters && random.NextDouble() < 0.2) word[^length] = char.ToUpperInvariant(word[^length]);
             var text = word.ToString();
             if (seen.Add(text)) texts.Add(text);
         }

@@ -49,8 +49,9 @@ public class TemplateInterpreterTests
     [Fact]
     public void Using_an_undefined_value_in_arithmetic_fails_with_its_name()
     {
-        var error = Assert.Throws<TemplateRuntimeException>(() => new ChatTemplate("{{ 'a' + nothing_here }}").Render([], false));
-        Assert.Contains("nothing_here", error.Message);
+        var error = Assert.Throws<TemplateRuntimeException>(() => new ChatTemplate("ok\n{% if true %}\n{{ 'a' + nothing_here }}{% endif %}").Render([], false));
+        Assert.Equal("line 3: 'nothing_here' is undefined", error.Message);
+        Assert.Equal(3, error.Line);
     }
 
     [Fact]
@@ -58,7 +59,7 @@ public class TemplateInterpreterTests
     {
         var template = new ChatTemplate("{{ 'x' + messages[0].content }}");
         var error = Assert.Throws<TemplateRuntimeException>(() => template.Render([new ChatMessage("assistant", null)], false));
-        Assert.Equal("can only concatenate str (not \"NoneType\") to str", error.Message);
+        Assert.Equal("can only concatenate str (not \"NoneType\") to str", error.Reason);
     }
 
     [Fact]
@@ -93,6 +94,21 @@ public class TemplateInterpreterTests
             Assert.Equal("D<s></s>", ChatTemplate.FromTokenizerConfig(dir).Render([], false));
             var tools = JsonDocument.Parse("[{}, {}]").RootElement;
             Assert.Equal("T2", ChatTemplate.FromTokenizerConfig(dir, forTools: true).Render([], false, tools));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_template_file_override_gets_the_folders_special_tokens()
+    {
+        string dir = Directory.CreateTempSubdirectory("gc-template").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """{"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "chat_template": "ignored"}""");
+            var template = ChatTemplate.FromSource("{{ bos_token }}|{{ pad_token }}|{{ unk_token is defined }}", dir);
+            Assert.Equal("<s>|<pad>|False", template.Render([], false));
+            File.WriteAllText(Path.Combine(dir, "chat_template.jinja"), "from jinja file {{ eos_token }}");
+            Assert.Equal("from jinja file </s>", ChatTemplate.FromTokenizerConfig(dir).Render([], false));
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

@@ -5,8 +5,8 @@ namespace GenCluster.Models.Tests.Text;
 /// <summary>Encoding and decoding with the real GPT-2 tokenizer.json and Llama 3 / SmolLM-structured files.</summary>
 public class HfTokenizerTests
 {
-    static readonly Lazy<HfTokenizer> Gpt2 = new(() => HfTokenizer.Load(TokenizerFiles.Gpt2));
-    static readonly Lazy<HfTokenizer> Llama3 = new(() => HfTokenizer.Load(TokenizerFiles.Llama3Style()));
+    static readonly Lazy<HfTokenizer> Gpt2 = new(() => TokenizerFiles.Load(TokenizerFiles.Gpt2));
+    static readonly Lazy<HfTokenizer> Llama3 = new(() => TokenizerFiles.Load(TokenizerFiles.Llama3Style()));
 
     [Theory]
     [InlineData("Hello world", new[] { 15496, 995 })]
@@ -75,12 +75,29 @@ public class HfTokenizerTests
     }
 
     [Fact]
+    public void Ignore_merges_takes_a_pre_token_found_in_the_vocabulary_whole()
+    {
+        Assert.Equal([50259], Llama3.Value.Encode(" zzqx", addSpecialTokens: false));
+        Assert.True(Gpt2.Value.Encode(" zzqx").Length > 1);
+        Assert.Equal(" zzqx", Llama3.Value.Decode([50259]));
+    }
+
+    [Fact]
     public void SmolLm_structure_splits_every_digit()
     {
-        var t = HfTokenizer.Load(TokenizerFiles.SmolLmStyle());
+        var t = TokenizerFiles.Load(TokenizerFiles.SmolLmStyle());
         int[] ids = t.Encode("in 2024", addSpecialTokens: false);
         Assert.Equal([t.IdOf("in")!.Value, t.IdOf("Ġ")!.Value, t.IdOf("2")!.Value, t.IdOf("0")!.Value, t.IdOf("2")!.Value, t.IdOf("4")!.Value], ids);
         Assert.Equal("in 2024", t.Decode(ids));
+    }
+
+    [Fact]
+    public void Qwen2_structure_normalizes_to_nfc_before_encoding()
+    {
+        var t = TokenizerFiles.Load(TokenizerFiles.Qwen2Style());
+        Assert.Equal(t.Encode("caf\u00e9", addSpecialTokens: false), t.Encode("cafe\u0301", addSpecialTokens: false));
+        Assert.Equal("caf\u00e9", t.Decode(t.Encode("cafe\u0301", addSpecialTokens: false)));
+        Assert.NotEqual(Gpt2.Value.Encode("caf\u00e9"), Gpt2.Value.Encode("cafe\u0301"));
     }
 
     [Fact]

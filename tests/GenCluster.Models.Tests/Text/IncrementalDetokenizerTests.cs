@@ -24,7 +24,7 @@ public class IncrementalDetokenizerTests
     [MemberData(nameof(Tokenizers))]
     public void Deltas_add_up_to_the_decode_of_every_prefix(string dir)
     {
-        var t = HfTokenizer.Load(dir);
+        var t = TokenizerFiles.Load(dir);
         int[] ids = t.Encode(Mixed);
         var stream = t.CreateDetokenizer();
         var text = new StringBuilder();
@@ -44,7 +44,7 @@ public class IncrementalDetokenizerTests
     [Fact]
     public void Byte_fallback_tokens_of_one_emoji_emit_nothing_until_the_last_byte()
     {
-        var t = HfTokenizer.Load(TokenizerFiles.Llama2Style());
+        var t = TokenizerFiles.Load(TokenizerFiles.Llama2Style());
         var stream = t.CreateDetokenizer();
         Assert.Equal("", stream.Push(t.IdOf("<0xF0>")!.Value));
         Assert.Equal("", stream.Push(t.IdOf("<0x9F>")!.Value));
@@ -55,7 +55,7 @@ public class IncrementalDetokenizerTests
     [Fact]
     public void Flush_turns_an_unfinished_character_into_a_replacement_character()
     {
-        var t = HfTokenizer.Load(TokenizerFiles.Llama2Style());
+        var t = TokenizerFiles.Load(TokenizerFiles.Llama2Style());
         var stream = t.CreateDetokenizer();
         Assert.Equal("", stream.Push(t.IdOf("<0xE4>")!.Value));
         Assert.Equal("\uFFFD", stream.Flush());

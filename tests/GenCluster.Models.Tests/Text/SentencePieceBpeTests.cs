@@ -5,7 +5,7 @@ namespace GenCluster.Models.Tests.Text;
 /// <summary>SentencePiece-style BPE (Llama 2 / TinyLlama / Mistral structure) with byte fallback.</summary>
 public class SentencePieceBpeTests
 {
-    static readonly Lazy<HfTokenizer> Llama2 = new(() => HfTokenizer.Load(TokenizerFiles.Llama2Style()));
+    static readonly Lazy<HfTokenizer> Llama2 = new(() => TokenizerFiles.Load(TokenizerFiles.Llama2Style()));
 
     static int Id(string piece) => Llama2.Value.IdOf(piece)!.Value;
 
@@ -48,5 +48,13 @@ public class SentencePieceBpeTests
         var t = Llama2.Value;
         Assert.DoesNotContain(2, t.Encode("Hello</s>", addSpecialTokens: false));
         Assert.Equal([Id("▁Hello"), 2], t.Encode("Hello</s>", addSpecialTokens: false, parseSpecial: true));
+    }
+
+    [Fact]
+    public void A_long_paragraph_merges_as_one_word_like_its_parts()
+    {
+        string text = string.Join(" ", Enumerable.Repeat("Hello world", 5000));
+        int[] ids = Llama2.Value.Encode(text, addSpecialTokens: false);
+        Assert.Equal(Enumerable.Repeat(new[] { Id("▁Hello"), Id("▁world") }, 5000).SelectMany(x => x), ids);
     }
 }

@@ -1,3 +1,5 @@
+using GenCluster.Models.SafeTensors;
+using GenCluster.TestSupport;
 using GenCluster.Training.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -40,5 +42,29 @@ public class LlamaCausalLmTests
     {
         using var model = new LlamaCausalLm(Tiny with { TieWordEmbeddings = false });
         Assert.Contains("lm_head.weight", model.named_parameters().Select(p => p.name));
+    }
+
+    [Fact]
+    public void FixtureWeightsGiveTransformersLogits()
+    {
+        // llama-tiny: hidden 64, 2 layers, 4 heads, 2 KV heads, intermediate 128, untied lm_head (fixtures README).
+        using var model = new LlamaCausalLm(new LlamaShape(512, 64, 128, 2, 4, 2, 256, TieWordEmbeddings: false));
+        using (var file = new SafeTensorsFile(Path.Combine(Fixtures.Model("llama-tiny"), "model.safetensors")))
+        using (no_grad())
+            foreach (var (name, p) in model.named_parameters())
+            {
+                using var weight = file.Read(name);
+                p.copy_(weight);
+            }
+        using var golden = Fixtures.Golden("greedy.json");
+        foreach (var c in golden.RootElement.GetProperty("models").GetProperty("llama-tiny").GetProperty("cases").EnumerateArray().Take(5))
+        {
+            var prompt = Fixtures.ReadLongs(c.GetProperty("prompt"));
+            var expected = Fixtures.ReadFloats(c.GetProperty("logits_prompt_last"));
+            using var ids = tensor(prompt, [1, prompt.Length]);
+            using var logits = model.forward(ids);
+            var last = logits[0, -1].data<float>().ToArray();
+            Assert.All(Enumerable.Range(0, 512), i => Assert.True(Math.Abs(expected[i] - last[i]) < 1e-4, $"logit {i}: {last[i]} vs {expected[i]}"));
+        }
     }
 }

@@ -30,10 +30,14 @@ cases = [
  "{{ users | tojson }}|{{ {'k': [1, 2.5, none, true]} | tojson(indent=4) }}",
  "{%- set x = 'a' -%}\n\n  {{ x }}  \n{%+ if true %}B{% endif %}\n  {%+ if true %}C{% endif %}",
  "{{ 'abc'|list }}|{{ items|reverse|list }}|{{ '5'|int + 1 }}|{{ '2.5'|float }}|{{ -3|abs }}|{{ [3,1,2]|max }}|{{ 'ÄbC'|lower }}",
+ "{{ [3, 1, 2] | sort }}|{{ users | sort(attribute='name', reverse=true) | map(attribute='name') | join }}|{{ ['b', 'A', 'c'] | sort }}|{{ ['b', 'A', 'c'] | sort(case_sensitive=true) }}",
+ "{{ {'b': 1, 'a': 2} | dictsort }}|{% for k, v in d | dictsort(reverse=true) %}{{ k }}{{ v }}{% endfor %}",
+ "{{ 'Hello %s, you are %d' % ('Ann', 42) }}|{{ '%s!' % 'hi' }}|{{ '%r' % 'x' }}|{{ '100%%' % () }}",
+ "{{ 'x' ~ -1 ~ 2.0 }}|{{ items | batch(2) | list }}|{{ 'a b c' | wordcount }}|{{ 3.7 | round }}|{{ 2.5 | round }}|{{ 3.14159 | round(2) }}",
+ "{{ 'abc' | center(7) }}|{{ items | select('odd') | list }}|{{ items | reject('even') | list }}|{{ d.items() | list }}",
 ]
 ctx = dict(items=[1,2,3], d={"a":1,"b":"two"}, users=[{"name":"a","admin":True},{"name":"b","admin":False}])
 out=[]
 for c in cases:
     out.append({"template": c, "expected": env.from_string(c).render(**ctx)})
-json.dump(out, open("interp_cases.json","w"), ensure_ascii=False, indent=1)
-print(json.dumps(out, ensure_ascii=False, indent=1))
+json.dump(out, open("interpreter_cases.json", "w"), ensure_ascii=False, indent=1)

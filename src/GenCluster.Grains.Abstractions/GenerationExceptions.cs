@@ -1,0 +1,26 @@
+namespace GenCluster.Grains;
+
+/// <summary>A request field is invalid; <see cref="Field"/> names it as users spell it (snake_case).</summary>
+[GenerateSerializer, Alias("GenCluster.InvalidRequestException")]
+public sealed class InvalidRequestException(string field, string message) : Exception(message)
+{
+    [Id(0)] public string Field { get; } = field;
+}
+
+/// <summary>No active silo serves the requested model.</summary>
+[GenerateSerializer, Alias("GenCluster.ModelNotServedException")]
+public sealed class ModelNotServedException(string model) : Exception($"model '{model}' is not served by any active silo")
+{
+    [Id(0)] public string Model { get; } = model;
+}
+
+/// <summary>The model host's KV-cache budget is used up and no room freed within the admission timeout.</summary>
+[GenerateSerializer, Alias("GenCluster.CapacityExceededException")]
+public sealed class CapacityExceededException(string message) : Exception(message);
+
+/// <summary>No session with this id exists (never started, or expired).</summary>
+[GenerateSerializer, Alias("GenCluster.SessionNotFoundException")]
+public sealed class SessionNotFoundException(string sessionId) : Exception($"session '{sessionId}' not found (never started, or expired)")
+{
+    [Id(0)] public string SessionId { get; } = sessionId;
+}

@@ -1,0 +1,36 @@
+namespace GenCluster.Grains.Hosting;
+
+/// <summary>A model a silo serves: its name in requests, its folder and where its weights live.</summary>
+public sealed record HostedModel
+{
+    /// <summary>The name clients ask for (e.g. "default", "llama-tiny").</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The Hugging Face model folder (config.json + safetensors).</summary>
+    public required string Dir { get; init; }
+
+    /// <summary>"cpu", "cuda" or "cuda:N".</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>"auto", "float32", "bfloat16" or "float16".</summary>
+    public string Dtype { get; init; } = "auto";
+
+    /// <summary>KV-cache budget in token slots (rows x capacity) across the sessions admitted at once.</summary>
+    public long KvTokenBudget { get; init; } = 1 << 20;
+
+    /// <summary>How long a session waits for KV room before it is refused.</summary>
+    public TimeSpan AdmissionTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>What a silo serves and how its sessions persist: bound from configuration section "GenCluster".</summary>
+public sealed class ModelHostingOptions
+{
+    /// <summary>The models this silo hosts (announced to the cluster in the silo's metadata).</summary>
+    public List<HostedModel> Models { get; set; } = [];
+
+    /// <summary>A running session writes its state after this many new tokens (and always at the end).</summary>
+    public int PersistEveryTokens { get; set; } = 8;
+
+    /// <summary>Finished sessions are forgotten this long after they end.</summary>
+    public TimeSpan FinishedSessionTtl { get; set; } = TimeSpan.FromHours(1);
+}

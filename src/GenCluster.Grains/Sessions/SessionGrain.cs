@@ -1,0 +1,290 @@
+using System.Runtime.CompilerServices;
+using GenCluster.Decoding;
+using GenCluster.Grains.Hosting;
+using GenCluster.Grains.Models;
+using GenCluster.Grains.Placement;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GenCluster.Grains.Sessions;
+
+/// <summary>
+/// One generation. Placed on a silo serving its model, it runs <see cref="GenerationSession"/> one forward pass at a
+/// time on the model's executor, appends each token to its event log, wakes its watchers, and persists the log every
+/// few tokens and at the end. Activated again elsewhere (silo failure, reminder, a watcher's Resume) it rebuilds the
+/// session from the persisted tokens and continues; since every draw is addressed by (seed, step) the continuation
+/// is the one an uninterrupted run produces.
+/// </summary>
+[ModelAffinityPlacement]
+public sealed partial class SessionGrain(
+    [PersistentState("session", ClusterStorage.SessionStore)] IPersistentState<SessionRecord> record,
+    IOptions<ModelHostingOptions> options, ILocalSiloDetails silo, ILogger<SessionGrain> log) : Grain, ISessionGrain, IRemindable
+{
+    readonly ILogger _logger = log;
+    const string KeepRunning = "keep-running";
+    static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+
+    GenerationSession? _session;
+    ModelLease? _lease;
+    Task? _loop;
+    bool _cancelRequested, _stopping;
+    int _persisted, _watchers;
+    TaskCompletionSource _changed = NewSignal();
+
+    SessionRecord State => record.State;
+    string Id => this.GetPrimaryKeyString();
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellation)
+    {
+        _persisted = State.Events.Count;
+        if (State.Order is not null && State.Status == SessionStatus.Running && !Expired()) await ResumeAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task<SessionInfo> Start(GenerationOrder order)
+    {
+        if (State.Order is not null) return State.ToInfo(Id);
+        if (order.Model != SessionId.ModelOf(Id))
+            throw new InvalidRequestException("model", $"model '{order.Model}' does not match session id '{Id}'");
+        State.Order = order;
+        State.Status = SessionStatus.Running;
+        State.Activations = 1;
+        try { await OpenAsync(); }
+        catch
+        {
+            record.State = new SessionRecord();
+            throw;
+        }
+        await PersistAsync();
+        await this.RegisterOrUpdateReminder(KeepRunning, ReminderPeriod, ReminderPeriod);
+        _loop = RunAsync();
+        return State.ToInfo(Id);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<TokenEvent> Watch(int fromIndex, [EnumeratorCancellation] CancellationToken cancellation = default)
+    {
+        await EnsureLiveAsync();
+        if (fromIndex < 0) throw new InvalidRequestException("from_index", $"from_index must be >= 0, got {fromIndex}");
+        _watchers++;
+        bool completed = false;
+        try
+        {
+            int next = fromIndex;
+            while (true)
+            {
+                while (next < State.Events.Count) yield return State.Events[next++];
+                if (State.Status != SessionStatus.Running)
+                {
+                    completed = true;
+                    yield break;
+                }
+                await _changed.Task.WaitAsync(cancellation);
+            }
+        }
+        finally
+        {
+            _watchers--;
+            if (!completed && _watchers == 0 && State.Order!.CancelOnDisconnect && State.Status == SessionStatus.Running)
+            {
+                LogCancelOnDisconnect(Id);
+                _cancelRequested = true;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<SessionInfo> Cancel()
+    {
+        await EnsureLiveAsync();
+        if (State.Status == SessionStatus.Running)
+        {
+            _cancelRequested = true;
+            if (_loop is not null) await _loop;
+            else
+            {
+                // Never resumed here (no KV room yet): nothing runs, so end it directly.
+                State.Status = SessionStatus.Cancelled;
+                State.FinishedUtc = DateTime.UtcNow;
+                await PersistAsync();
+            }
+        }
+        return State.ToInfo(Id);
+    }
+
+    /// <inheritdoc />
+    public async Task<SessionInfo> GetInfo()
+    {
+        await EnsureLiveAsync();
+        return State.ToInfo(Id);
+    }
+
+    /// <summary>Resumes an unfinished session after a failure, and forgets finished sessions past their time to live.</summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (State.Order is null || Expired()) await ForgetAsync();
+        else if (State.Status == SessionStatus.Running && _loop is null) await ResumeAsync();
+    }
+
+    /// <inheritdoc />
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellation)
+    {
+        if (_loop is null || _loop.IsCompleted) return;
+        // Stop after the current step and keep the state "running": the reminder (or a watcher) resumes it elsewhere.
+        _stopping = true;
+        await _loop;
+        await PersistAsync();
+        await CloseAsync();
+    }
+
+    async Task ResumeAsync()
+    {
+        State.Activations++;
+        try
+        {
+            await OpenAsync();
+            LogResumed(Id, State.Events.Count, silo.SiloAddress);
+            _loop = RunAsync();
+        }
+        catch (CapacityExceededException e)
+        {
+            LogResumeDeferred(Id, e.Message);
+        }
+    }
+
+    /// <summary>Admits the session on this silo's model host and builds (or rebuilds from the log) its decoding session.</summary>
+    async Task OpenAsync()
+    {
+        var order = State.Order!;
+        State.Silo = silo.SiloAddress.ToString();
+        var host = GrainFactory.GetGrain<IModelHostGrain>(ModelHostKey.For(order.Model, silo.SiloAddress));
+        _lease = await host.Admit(Id, OrderTranslation.KvTokens(order), silo.SiloAddress);
+        try
+        {
+            var request = OrderTranslation.ToRequest(order, _lease.Model);
+            int sequences = order.Prompts.Length * request.Sampling.N;
+            var resume = State.Events.Count > 0 ? State.TokensPerSequence(sequences) : null;
+            var model = _lease.Model;
+            Func<int, ITextStream>? textFor = model.Tokenizer is null ? null : _ => model.NewTextStream()!;
+            _session = new GenerationSession(model.Loaded.Model, request, textFor, resume);
+        }
+        catch (Exception e) when (e is ContextOverflowException or ArgumentException)
+        {
+            await CloseAsync();
+            throw new InvalidRequestException("prompt", e.Message);
+        }
+        catch
+        {
+            await CloseAsync();
+            throw;
+        }
+    }
+
+    async Task RunAsync()
+    {
+        try
+        {
+            while (!_session!.IsFinished && !_stopping)
+            {
+                var events = _cancelRequested ? _session.Cancel() : await _lease!.Model.Executor.RunAsync(_session.Step);
+                Publish(events);
+                if (State.Events.Count - _persisted >= options.Value.PersistEveryTokens) await PersistAsync();
+            }
+            if (_stopping) return;
+            State.Status = State.Events.Any(e => e.Finish == "cancelled") ? SessionStatus.Cancelled : SessionStatus.Finished;
+        }
+        catch (Exception e)
+        {
+            LogFailed(e, Id);
+            State.Status = SessionStatus.Failed;
+            State.Error = e.Message;
+        }
+        finally
+        {
+            if (!_stopping) await FinishAsync();
+            Signal();
+        }
+    }
+
+    async Task FinishAsync()
+    {
+        State.FinishedUtc = DateTime.UtcNow;
+        await CloseAsync();
+        await PersistAsync();
+        // From now on the reminder only has to expire the session.
+        var ttl = options.Value.FinishedSessionTtl;
+        try { await this.RegisterOrUpdateReminder(KeepRunning, ttl, ttl > ReminderPeriod ? ttl : ReminderPeriod); }
+        catch (Exception e) { LogReminderFailed(e, Id); }
+    }
+
+    void Publish(IReadOnlyList<GenerationEvent> events)
+    {
+        foreach (var e in events)
+            State.Events.Add(new TokenEvent
+            {
+                Position = State.Events.Count, Sequence = e.Sequence, Index = e.Index, TokenId = e.TokenId, TextDelta = e.TextDelta,
+                Logprob = e.Logprob, TopLogprobs = e.TopLogprobs.Select(t => new TokenAlternative(t.TokenId, t.Logprob)).ToArray(),
+                Finish = e.Finish is { } f ? GenerationEvent.Name(f) : null,
+            });
+        Signal();
+    }
+
+    void Signal()
+    {
+        var fired = _changed;
+        _changed = NewSignal();
+        fired.TrySetResult();
+    }
+
+    static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    async Task PersistAsync()
+    {
+        await record.WriteStateAsync();
+        _persisted = State.Events.Count;
+        // A running loop is not a grain call: keep the activation from being collected as idle meanwhile.
+        if (State.Status == SessionStatus.Running) DelayDeactivation(TimeSpan.FromMinutes(30));
+    }
+
+    async Task CloseAsync()
+    {
+        _session?.Dispose();
+        _session = null;
+        if (_lease is null) return;
+        await GrainFactory.GetGrain<IModelHostGrain>(ModelHostKey.For(State.Order!.Model, silo.SiloAddress)).Release(Id);
+        _lease = null;
+    }
+
+    bool Expired() => State.FinishedUtc is { } end && DateTime.UtcNow - end > options.Value.FinishedSessionTtl;
+
+    async Task EnsureLiveAsync()
+    {
+        if (State.Order is not null && !Expired()) return;
+        if (State.Order is not null) await ForgetAsync();
+        throw new SessionNotFoundException(Id);
+    }
+
+    async Task ForgetAsync()
+    {
+        await record.ClearStateAsync();
+        record.State = new SessionRecord();
+        if (await this.GetReminder(KeepRunning) is { } reminder) await this.UnregisterReminder(reminder);
+        DeactivateOnIdle();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "session {Session} resumed from {Events} events on {Silo}")]
+    partial void LogResumed(string session, int events, SiloAddress silo);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "session {Session} could not resume yet: {Reason}")]
+    partial void LogResumeDeferred(string session, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "session {Session}: last watcher left, cancelling (cancel_on_disconnect)")]
+    partial void LogCancelOnDisconnect(string session);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "session {Session}: could not reschedule its expiry reminder")]
+    partial void LogReminderFailed(Exception e, string session);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "session {Session} failed")]
+    partial void LogFailed(Exception e, string session);
+}

@@ -1,0 +1,153 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace GenCluster.Models.Kernels;
+
+/// <summary>
+/// Inner loops of the decode matrix products: y[b, o] = Σ_i W[o, i] · x[b, i] for up to 8 input rows, over float32,
+/// bfloat16 (widened in registers: bits &lt;&lt; 16) and int8 weights with one float scale per group of 32 inputs.
+/// AVX2/FMA where present, else portable 256-bit vectors (the JIT lowers them to whatever the CPU has).
+/// </summary>
+internal static unsafe class DotKernels
+{
+    public const int MaxBatch = 8;
+    public const int Int8Group = 32;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> acc) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc) : acc + a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> WidenBf16(ushort* p)
+    {
+        if (Avx2.IsSupported) return Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Sse2.LoadVector128(p)), 16).AsSingle();
+        return Vector256.Create(Bf16ToSingle(p[0]), Bf16ToSingle(p[1]), Bf16ToSingle(p[2]), Bf16ToSingle(p[3]),
+            Bf16ToSingle(p[4]), Bf16ToSingle(p[5]), Bf16ToSingle(p[6]), Bf16ToSingle(p[7]));
+    }
+
+    /// <summary>A bfloat16 is the high half of a float32.</summary>
+    public static float Bf16ToSingle(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> WidenInt8(sbyte* p)
+    {
+        if (Avx2.IsSupported) return Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(p));
+        return Vector256.Create((float)p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
+    }
+
+    /// <summary>float32 weights: rows [start, end) of y for <paramref name="batch"/> inputs.</summary>
+    public static void F32(float* w, int inDim, float* x, int batch, float* y, int outDim, int start, int end)
+    {
+        int vecEnd = inDim & ~7;
+        int o = start;
+        if (batch == 1)
+            for (; o + 4 <= end; o += 4)
+            {
+                float* w0 = w + (long)o * inDim, w1 = w0 + inDim, w2 = w1 + inDim, w3 = w2 + inDim;
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int i = 0; i < vecEnd; i += 8)
+                {
+                    var xv = Vector256.Load(x + i);
+                    a0 = MulAdd(Vector256.Load(w0 + i), xv, a0);
+                    a1 = MulAdd(Vector256.Load(w1 + i), xv, a1);
+                    a2 = MulAdd(Vector256.Load(w2 + i), xv, a2);
+                    a3 = MulAdd(Vector256.Load(w3 + i), xv, a3);
+                }
+                float s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2), s3 = Vector256.Sum(a3);
+                for (int i = vecEnd; i < inDim; i++) { s0 += w0[i] * x[i]; s1 += w1[i] * x[i]; s2 += w2[i] * x[i]; s3 += w3[i] * x[i]; }
+                y[o] = s0; y[o + 1] = s1; y[o + 2] = s2; y[o + 3] = s3;
+            }
+        var acc = stackalloc Vector256<float>[MaxBatch];
+        for (; o < end; o++)
+        {
+            float* wr = w + (long)o * inDim;
+            for (int b = 0; b < batch; b++) acc[b] = default;
+            for (int i = 0; i < vecEnd; i += 8)
+            {
+                var wv = Vector256.Load(wr + i);
+                for (int b = 0; b < batch; b++) acc[b] = MulAdd(wv, Vector256.Load(x + (long)b * inDim + i), acc[b]);
+            }
+            for (int b = 0; b < batch; b++)
+            {
+                float s = Vector256.Sum(acc[b]);
+                for (int i = vecEnd; i < inDim; i++) s += wr[i] * x[(long)b * inDim + i];
+                y[(long)b * outDim + o] = s;
+            }
+        }
+    }
+
+    /// <summary>bfloat16 weights widened in registers; <paramref name="inDim"/> must be a multiple of 8.</summary>
+    public static void Bf16(ushort* w, int inDim, float* x, int batch, float* y, int outDim, int start, int end)
+    {
+        var acc = stackalloc Vector256<float>[MaxBatch];
+        int o = start;
+        if (batch == 1)
+            for (; o + 2 <= end; o += 2)
+            {
+                ushort* w0 = w + (long)o * inDim, w1 = w0 + inDim;
+                Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default;
+                int i = 0;
+                for (; i + 16 <= inDim; i += 16)
+                {
+                    var x0 = Vector256.Load(x + i);
+                    var x1 = Vector256.Load(x + i + 8);
+                    a0 = MulAdd(WidenBf16(w0 + i), x0, a0);
+                    b0 = MulAdd(WidenBf16(w0 + i + 8), x1, b0);
+                    a1 = MulAdd(WidenBf16(w1 + i), x0, a1);
+                    b1 = MulAdd(WidenBf16(w1 + i + 8), x1, b1);
+                }
+                for (; i < inDim; i += 8)
+                {
+                    var xv = Vector256.Load(x + i);
+                    a0 = MulAdd(WidenBf16(w0 + i), xv, a0);
+                    a1 = MulAdd(WidenBf16(w1 + i), xv, a1);
+                }
+                y[o] = Vector256.Sum(a0 + b0);
+                y[o + 1] = Vector256.Sum(a1 + b1);
+            }
+        for (; o < end; o++)
+        {
+            ushort* wr = w + (long)o * inDim;
+            for (int b = 0; b < batch; b++) acc[b] = default;
+            for (int i = 0; i < inDim; i += 8)
+            {
+                var wv = WidenBf16(wr + i);
+                for (int b = 0; b < batch; b++) acc[b] = MulAdd(wv, Vector256.Load(x + (long)b * inDim + i), acc[b]);
+            }
+            for (int b = 0; b < batch; b++) y[(long)b * outDim + o] = Vector256.Sum(acc[b]);
+        }
+    }
+
+    /// <summary>int8 weights with a scale per group of 32 inputs: Σ_g scale_g · Σ_{i∈g} q_i x_i; <paramref name="inDim"/> a multiple of 32.</summary>
+    public static void Int8(sbyte* w, float* scales, int inDim, float* x, int batch, float* y, int outDim, int start, int end)
+    {
+        int groups = inDim / Int8Group;
+        var acc = stackalloc Vector256<float>[MaxBatch];
+        for (int o = start; o < end; o++)
+        {
+            sbyte* wr = w + (long)o * inDim;
+            float* sr = scales + (long)o * groups;
+            for (int b = 0; b < batch; b++) acc[b] = default;
+            for (int g = 0; g < groups; g++)
+            {
+                int i = g * Int8Group;
+                var q0 = WidenInt8(wr + i);
+                var q1 = WidenInt8(wr + i + 8);
+                var q2 = WidenInt8(wr + i + 16);
+                var q3 = WidenInt8(wr + i + 24);
+                var scale = Vector256.Create(sr[g]);
+                for (int b = 0; b < batch; b++)
+                {
+                    float* xb = x + (long)b * inDim + i;
+                    var dot = Vector256.Load(xb) * q0;
+                    dot = MulAdd(Vector256.Load(xb + 8), q1, dot);
+                    dot = MulAdd(Vector256.Load(xb + 16), q2, dot);
+                    dot = MulAdd(Vector256.Load(xb + 24), q3, dot);
+                    acc[b] = MulAdd(dot, scale, acc[b]);
+                }
+            }
+            for (int b = 0; b < batch; b++) y[(long)b * outDim + o] = Vector256.Sum(acc[b]);
+        }
+    }
+}

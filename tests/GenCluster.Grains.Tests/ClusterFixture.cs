@@ -1,0 +1,45 @@
+using GenCluster.Grains.Hosting;
+using Orleans.TestingHost;
+
+namespace GenCluster.Grains.Tests;
+
+/// <summary>
+/// One three-silo cluster shared by the tests of a collection: silo 0 serves nothing, silos 1 and 2 serve llama-tiny;
+/// silo 1 also serves it as "llama-budget" with a KV budget of 300 token slots and a 300 ms admission timeout.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    /// <summary>The small-budget model name.</summary>
+    public const string BudgetModel = "llama-budget";
+
+    /// <summary>The cluster.</summary>
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    /// <summary>The cluster's client.</summary>
+    public IClusterClient Client => Cluster.Client;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync() => Cluster = await TestCluster.StartAsync(3, Hosting);
+
+    static ModelHostingOptions Hosting(int silo) => new()
+    {
+        PersistEveryTokens = 4,
+        Models = silo switch
+        {
+            0 => [],
+            1 => [TestCluster.Llama(), TestCluster.Llama(BudgetModel) with { KvTokenBudget = 300, AdmissionTimeout = TimeSpan.FromMilliseconds(300) }],
+            _ => [TestCluster.Llama()],
+        },
+    };
+
+    /// <inheritdoc />
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+/// <summary>Tests sharing <see cref="ClusterFixture"/>.</summary>
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    /// <summary>The collection name.</summary>
+    public const string Name = "cluster";
+}

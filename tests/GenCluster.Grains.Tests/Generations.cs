@@ -1,0 +1,44 @@
+using GenCluster.Decoding;
+using GenCluster.Models;
+using GenCluster.Sampling;
+using GenCluster.TestSupport;
+
+namespace GenCluster.Grains.Tests;
+
+/// <summary>Orders for the fixture model and the tokens the decoding library produces for them in-process (the reference).</summary>
+public static class Generations
+{
+    /// <summary>A token-id prompt for llama-tiny.</summary>
+    public static readonly long[] Prompt = [1, 15, 42, 7, 99];
+
+    /// <summary>An order for <paramref name="model"/> with the given sampling.</summary>
+    public static GenerationOrder Order(SamplingSpec sampling, string model = TestCluster.Model, bool cancelOnDisconnect = false) =>
+        new() { Model = model, Prompts = [Prompt], Sampling = sampling, DefaultSeed = 3, CancelOnDisconnect = cancelOnDisconnect };
+
+    /// <summary>Seeded sampling that runs exactly <paramref name="tokens"/> tokens (EOS suppressed).</summary>
+    public static SamplingSpec Sampled(int tokens, ulong seed = 7) =>
+        new() { DoSample = true, Temperature = 1.0, Seed = seed, MaxNewTokens = tokens, MinNewTokens = tokens };
+
+    /// <summary>Token ids of an uninterrupted in-process run of the same request on the same model.</summary>
+    public static long[] Reference(GenerationOrder order)
+    {
+        using var loaded = ModelLoader.Load(Fixtures.Model("llama-tiny"));
+        var s = order.Sampling;
+        var request = new GenerationRequest
+        {
+            Prompts = order.Prompts, DefaultSeed = order.DefaultSeed, EosTokenIds = loaded.EosTokenIds,
+            Sampling = new SamplingParams { DoSample = s.DoSample, Temperature = s.Temperature, Seed = s.Seed, MaxNewTokens = s.MaxNewTokens, MinNewTokens = s.MinNewTokens },
+        };
+        using var session = new GenerationSession(loaded.Model, request);
+        while (!session.IsFinished) session.Step();
+        return session.Generated(0).ToArray();
+    }
+
+    /// <summary>Reads a watch stream to its end.</summary>
+    public static async Task<List<TokenEvent>> ReadAllAsync(IAsyncEnumerable<TokenEvent> events)
+    {
+        var all = new List<TokenEvent>();
+        await foreach (var e in events) all.Add(e);
+        return all;
+    }
+}
