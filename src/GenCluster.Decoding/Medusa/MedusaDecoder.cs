@@ -11,7 +11,8 @@ namespace GenCluster.Decoding.Medusa;
 /// last accepted position (argmax, or a seeded draw); the heads, run on the target's hidden state there, supply the
 /// candidates of the tree (node [r0, r1, ...] = rank r_d of head d); root and tree are verified in ONE target forward
 /// with tree attention (each node sees its ancestors; position = depth); the longest accepted path is kept and the KV
-/// cache compacted to it with <see cref="KvCache.KeepSlots"/>. Greedy acceptance reproduces plain greedy decoding.
+/// cache compacted to it with <see cref="KvCache.KeepSlots"/>. Greedy acceptance reproduces the plain loop exactly
+/// (greedy output, or with sampling parameters the same seeded draws).
 /// </summary>
 public sealed class MedusaDecoder : SingleSequenceRun
 {
@@ -60,7 +61,7 @@ public sealed class MedusaDecoder : SingleSequenceRun
         {
             var scores = Scorer.Process(context, pathTokens, logits[path[^1]]);
             int parent = path[^1] - 1;
-            int child = Accept(scores, nodes, parents, parent, context.Length + pathTokens.Count);
+            int child = Accept(scores, nodes, parents, parent, Sequence.Generated.Count + pathTokens.Count);
             if (child < 0)
             {
                 _rootScores = scores;
@@ -121,15 +122,16 @@ public sealed class MedusaDecoder : SingleSequenceRun
         return new ForwardRequest(ids) { Positions = positions, TreeMask = visible, Outputs = OutputPositions.All, ReturnHidden = true };
     }
 
-    /// <summary>The accepted child of <paramref name="parent"/> (-1 = root), or -1 when none is.</summary>
+    /// <summary>The accepted child of <paramref name="parent"/> (-1 = root), or -1 when none is; <paramref name="index"/> is the child's token index.</summary>
     int Accept(float[] scores, long[] nodes, IReadOnlyList<int> parents, int parent, long index)
     {
         var children = Enumerable.Range(0, nodes.Length).Where(i => parents[i] == parent).ToArray();
         if (children.Length == 0) return -1;
         if (!Typical)
         {
-            long best = PositionScorer.ArgMax(scores);
-            return children.FirstOrDefault(c => nodes[c] == best, -1);
+            // The token the plain loop would emit at this index (argmax, or its seeded draw): output identical to it.
+            long chosen = Choose(scores, index);
+            return children.FirstOrDefault(c => nodes[c] == chosen, -1);
         }
         var p = CategoricalDraw.Probabilities(scores);
         // Children are in rank order: the first plausible one is the heads' best guess.

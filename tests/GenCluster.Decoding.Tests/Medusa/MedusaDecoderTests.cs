@@ -51,6 +51,21 @@ public class MedusaDecoderTests
     }
 
     [Fact]
+    public void ExactAcceptanceWithSamplingReproducesThePlainLoopsSeededDraws()
+    {
+        using var target = ModelLoader.Load(Fixtures.Model("llama-tiny"));
+        using var heads = MedusaHeads.Load(Fixtures.Model("llama-tiny-medusa"));
+        foreach (var seed in new ulong[] { 1, 2, 3 })
+        {
+            var p = new SamplingParams { DoSample = true, Temperature = 0.6, TopP = 0.9, MaxNewTokens = 30, Seed = seed };
+            var expected = SpeculativeDecoderTests.PlainGenerate(target, [1, 40, 41], p, 2);
+            using var decoder = Decoder(target, heads, [1, 40, 41], p, 2);
+            SpeculativeDecoderTests.RunAll(decoder);
+            Assert.Equal(expected, decoder.Generated(0));
+        }
+    }
+
+    [Fact]
     public void TypicalAcceptanceIsReproducibleAndStopsAtTheTokenBudget()
     {
         using var target = ModelLoader.Load(Fixtures.Model("llama-tiny"));
