@@ -51,7 +51,7 @@ public sealed record MedusaTrainingOptions
         if (BatchSize < 1) throw new ArgumentException($"batch size must be >= 1, got {BatchSize}");
         if (SequenceLength < NumHeads + 3) throw new ArgumentException($"sequence length must be >= num_heads + 3 = {NumHeads + 3}, got {SequenceLength}");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be > 0, got {LearningRate}");
-        if (!File.Exists(DataFile)) throw new FileNotFoundException($"training data not found: {DataFile}");
+        if (!File.Exists(DataFile)) throw new ArgumentException($"training data not found: {DataFile}");
         return this;
     }
 }
