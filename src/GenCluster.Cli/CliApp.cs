@@ -43,7 +43,8 @@ public static class CliApp
             await stderr.WriteLineAsync(e.Message);
             return 1;
         }
-        catch (Exception e) when (e is ModelLoadException or ChatTemplateException or TokenizerFormatException or GenCluster.Models.Hub.HubException or HttpRequestException)
+        catch (Exception e) when (e is ModelLoadException or ChatTemplateException or TokenizerFormatException or GenCluster.Models.Hub.HubException or HttpRequestException
+            or JsonDeadEndException)
         {
             await stderr.WriteLineAsync($"error: {e.Message}");
             return 1;

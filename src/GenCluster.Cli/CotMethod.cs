@@ -27,7 +27,7 @@ internal sealed class CotMethod : IGenerationMethod
         };
         var clock = Stopwatch.StartNew();
         var result = await Task.Run(() => new CotDecoder(c.Loaded.Model, c.NewTextStream).Run(request, r.GetValue(_aggregate), cancellation), CancellationToken.None);
-        var stats = new GenerationStats(c.Prompt.Count, result.Branches.Sum(b => b.Tokens.Length), result.Branches.Max(b => b.Tokens.Length) + 1, clock.Elapsed.TotalSeconds);
+        var stats = new GenerationStats(c.Prompt.Count, result.Branches.Sum(b => b.Tokens.Length), result.ForwardPasses, clock.Elapsed.TotalSeconds);
         if (!c.Json)
         {
             foreach (var b in result.Branches)

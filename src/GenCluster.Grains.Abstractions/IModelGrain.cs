@@ -11,7 +11,15 @@ public interface IModelGrain : IGrainWithStringKey
     /// <summary>Token ids of a text (the tokenizer's special tokens added); throws when the model has no tokenizer.</summary>
     [Alias("Tokenize")]
     Task<TokenizedText> Tokenize(string text);
+
+    /// <summary>Token ids of a conversation rendered with the model's chat template (generation prompt added).</summary>
+    [Alias("TokenizeChat")]
+    Task<TokenizedText> TokenizeChat(ChatTurn[] messages);
 }
+
+/// <summary>One chat message: role (system, user, assistant) and content.</summary>
+[GenerateSerializer, Immutable, Alias("GenCluster.ChatTurn")]
+public sealed record ChatTurn([property: Id(0)] string Role, [property: Id(1)] string Content);
 
 /// <summary>Which models the cluster serves, read from the silos' metadata (any silo answers).</summary>
 [Alias("GenCluster.IModelDirectoryGrain")]

@@ -27,4 +27,6 @@ public sealed record SamplingSpec
     [Id(17)] public long[] StopTokenIds { get; init; } = [];
     [Id(18)] public int N { get; init; } = 1;
     [Id(19)] public int TopLogprobs { get; init; }
+    /// <summary>A named sampling method (greedy, top_k, top_p, min_p, typical, epsilon, eta, unconstrained) applied on top; null for none.</summary>
+    [Id(20)] public string? Method { get; init; }
 }

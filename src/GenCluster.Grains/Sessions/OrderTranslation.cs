@@ -18,7 +18,7 @@ public static class OrderTranslation
             PresencePenalty = s.PresencePenalty, FrequencyPenalty = s.FrequencyPenalty, LogitBias = s.LogitBias, Seed = s.Seed,
             Stop = s.Stop, StopTokenIds = s.StopTokenIds, N = s.N, Logprobs = true, TopLogprobs = s.TopLogprobs,
         };
-        try { return p.Validate(); }
+        try { return string.IsNullOrEmpty(s.Method) ? p.Validate() : SamplingMethods.Apply(s.Method, p); }
         catch (SamplingParamsException e) { throw new InvalidRequestException(e.Field, e.Message); }
     }
 

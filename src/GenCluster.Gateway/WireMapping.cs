@@ -1,0 +1,42 @@
+using GenCluster.Gateway.V1;
+using GenCluster.Grains;
+using SessionStatus = GenCluster.Gateway.V1.SessionStatus;
+
+namespace GenCluster.Gateway;
+
+/// <summary>Cluster messages in their gRPC form.</summary>
+public static class WireMapping
+{
+    /// <summary>A token event of <paramref name="sessionId"/>.</summary>
+    public static GenerateEvent Token(string sessionId, TokenEvent e)
+    {
+        var delta = new TokenDelta
+        {
+            Index = e.Position, Sequence = e.Sequence, TokenIndex = e.Index, TokenId = e.TokenId, Text = e.TextDelta, Logprob = e.Logprob,
+            FinishReason = e.Finish ?? "",
+        };
+        delta.TopLogprobs.AddRange(e.TopLogprobs.Select(t => new TokenLogprob { TokenId = t.TokenId, Logprob = t.Logprob }));
+        return new GenerateEvent { SessionId = sessionId, Token = delta };
+    }
+
+    /// <summary>The closing event of a stream.</summary>
+    public static GenerateEvent Summary(SessionInfo info) => new() { SessionId = info.SessionId, Summary = Status(info) };
+
+    /// <summary>A session's status.</summary>
+    public static SessionStatus Status(SessionInfo info)
+    {
+        var status = new SessionStatus
+        {
+            SessionId = info.SessionId, Model = info.Model, Status = info.Status.ToString().ToLowerInvariant(), Silo = info.Silo,
+            EventCount = info.EventCount, PromptTokens = info.PromptTokens, GeneratedTokens = info.Sequences.Sum(s => s.TokenIds.Length),
+            Activations = info.Activations, Error = info.Error ?? "",
+        };
+        foreach (var s in info.Sequences)
+        {
+            var output = new SequenceOutput { Text = s.Text, FinishReason = s.Finish ?? "" };
+            output.TokenIds.AddRange(s.TokenIds);
+            status.Sequences.Add(output);
+        }
+        return status;
+    }
+}

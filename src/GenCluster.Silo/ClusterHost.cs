@@ -1,0 +1,62 @@
+using System.Net;
+using GenCluster.Gateway;
+using GenCluster.Grains.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace GenCluster.Silo;
+
+/// <summary>
+/// Builds a GenCluster process from <see cref="HostSettings"/>: a silo (models, sessions) co-hosting the gRPC gateway,
+/// a silo alone, or the gateway alone as an Orleans client; localhost clustering and in-memory state unless Redis is configured.
+/// </summary>
+public static class ClusterHost
+{
+    /// <summary>The host, not yet started.</summary>
+    public static WebApplication Build(HostSettings settings, string[]? args = null, LogLevel logLevel = LogLevel.Warning)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        builder.Logging.SetMinimumLevel(logLevel);
+        bool gateway = settings.Role != HostRole.Silo;
+        if (gateway)
+            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(settings.ListenAddress), settings.GrpcPort, l => l.Protocols = HttpProtocols.Http2));
+        if (settings.Role == HostRole.Gateway) builder.UseOrleansClient(client => ConfigureClient(client, settings));
+        else builder.UseOrleans(silo => ConfigureSilo(silo, settings));
+        if (gateway) builder.Services.AddGenClusterGateway();
+        var app = builder.Build();
+        if (gateway) app.MapGenClusterGateway();
+        return app;
+    }
+
+    /// <summary>The gRPC address a started host listens on, e.g. http://127.0.0.1:50051.</summary>
+    public static string GrpcAddress(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+    static void ConfigureSilo(ISiloBuilder silo, HostSettings s)
+    {
+        if (s.Storage.Kind == StorageKind.Redis)
+        {
+            silo.UseRedisClustering(o => o.ConfigurationOptions = GenClusterSiloBuilder.RedisOptions(s.Storage));
+            silo.Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (s.ClusterId, s.ServiceId));
+            silo.ConfigureEndpoints(IPAddress.Loopback, s.SiloPort, s.OrleansGatewayPort);
+        }
+        else silo.UseLocalhostClustering(s.SiloPort, s.OrleansGatewayPort, null, s.ServiceId, s.ClusterId);
+        silo.AddGenCluster(s.Hosting, s.Storage);
+    }
+
+    static void ConfigureClient(IClientBuilder client, HostSettings s)
+    {
+        if (s.Storage.Kind == StorageKind.Redis)
+        {
+            client.UseRedisClustering(o => o.ConfigurationOptions = GenClusterSiloBuilder.RedisOptions(s.Storage));
+            client.Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (s.ClusterId, s.ServiceId));
+        }
+        else client.UseLocalhostClustering(s.OrleansGatewayPort, s.ServiceId, s.ClusterId);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Sockets;
+using GenCluster.Client;
+using GenCluster.Grains.Hosting;
+using GenCluster.Silo;
+using GenCluster.TestSupport;
+using Microsoft.AspNetCore.Builder;
+
+namespace GenCluster.Gateway.Tests;
+
+/// <summary>
+/// The all-in-one host (silo + gRPC gateway on loopback Kestrel, free ports) serving llama-tiny; "llama-text" (llama-tiny
+/// with GPT-2's real tokenizer files, whose ids exceed the model's vocabulary) and "llama-budget" (a 64-slot KV budget).
+/// </summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    readonly string _textModel = Directory.CreateTempSubdirectory("gencluster-gateway-").FullName;
+    WebApplication? _app;
+
+    /// <summary>The gateway's address.</summary>
+    public string Address { get; private set; } = "";
+
+    /// <summary>A client of the gateway.</summary>
+    public GenClusterClient Client { get; private set; } = null!;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        var llama = Fixtures.Model("llama-tiny");
+        foreach (var file in Directory.GetFiles(llama)) File.Copy(file, Path.Combine(_textModel, Path.GetFileName(file)));
+        var gpt2 = Path.Combine(Fixtures.RepoRoot, "tests", "GenCluster.Models.Tests", "TestData", "tokenizers", "gpt2");
+        foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(Path.Combine(gpt2, file), Path.Combine(_textModel, file));
+        var settings = new HostSettings
+        {
+            GrpcPort = 0, SiloPort = FreePort(), OrleansGatewayPort = 0, ClusterId = "gateway-tests", ServiceId = "gateway-tests",
+            Hosting = new ModelHostingOptions
+            {
+                Models =
+                [
+                    new HostedModel { Name = "llama-tiny", Dir = llama },
+                    new HostedModel { Name = "llama-text", Dir = _textModel },
+                    new HostedModel { Name = "llama-budget", Dir = llama, KvTokenBudget = 64, AdmissionTimeout = TimeSpan.FromMilliseconds(100) },
+                ],
+            },
+        };
+        _app = ClusterHost.Build(settings);
+        await _app.StartAsync();
+        Address = ClusterHost.GrpcAddress(_app);
+        Client = new GenClusterClient(Address);
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        if (_app is not null) await _app.DisposeAsync();
+        Directory.Delete(_textModel, recursive: true);
+    }
+}
