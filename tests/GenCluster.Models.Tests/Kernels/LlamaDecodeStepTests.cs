@@ -152,11 +152,13 @@ public class LlamaDecodeStepTests
         Assert.Equal(11, taken);
     }
 
-    [Fact]
-    public void TiedEmbeddingsInCompactFormatsMatchPackedLinearRows()
+    [Theory]
+    [InlineData("bfloat16")]
+    [InlineData("int8")]
+    public void TiedEmbeddingsInCompactFormatsMatchPackedLinearRows(string dtype)
     {
-        // qwen2-tiny ties its embedding to the LM head, so the fused step reads embedding rows from the int8 head.
-        using var loaded = ModelLoader.Load(Fixtures.Model("qwen2-tiny"), new LoadOptions { Dtype = "int8" });
+        // qwen2-tiny ties its embedding to the LM head, so the fused step reads embedding rows from the compact head.
+        using var loaded = ModelLoader.Load(Fixtures.Model("qwen2-tiny"), new LoadOptions { Dtype = dtype });
         AssertFusedEqualsPerOp(loaded.Model, model =>
         {
             using var cache = model.CreateCache(1);
