@@ -33,7 +33,7 @@ internal sealed class CotMethod : IGenerationMethod
             foreach (var b in result.Branches)
                 await c.Stdout.WriteLineAsync($"[confidence {b.Confidence:F4}, answer {b.Answer ?? "-"}] {b.Text}");
             await c.Stdout.WriteAsync($"answer: {result.Answer ?? "-"}");
-            await c.WriteSummaryAsync(stats, "cot");
+            await c.WriteSummaryAsync(stats, string.Join(",", result.Branches.Select(b => b.Finish is { } f ? GenerationEvent.Name(f) : "?").Distinct()));
             return 0;
         }
         var best = result.Branches[0];

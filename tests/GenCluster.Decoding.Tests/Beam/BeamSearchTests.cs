@@ -110,9 +110,10 @@ public class BeamSearchTests
     }
 
     [Fact]
-    public void SamplingAndUnknownStoppingValuesAreRejected()
+    public void SamplingStopStringsAndUnknownStoppingValuesAreRejected()
     {
         Assert.Throws<BeamSearchParamsException>(() => new BeamSearchRequest { Prompt = [1], Sampling = new SamplingParams { DoSample = true } }.Validate());
+        Assert.Contains("stop", Assert.Throws<BeamSearchParamsException>(() => new BeamSearchRequest { Prompt = [1], Sampling = new SamplingParams { Stop = ["."] } }.Validate()).Message);
         Assert.Contains("never", Assert.Throws<BeamSearchParamsException>(() => BeamSearchRequest.ParseStopping("sometimes")).Message);
     }
 
