@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Net;
-using System.Net.Sockets;
 using GenCluster.Grains.Hosting;
 using GenCluster.Silo;
 
@@ -20,7 +18,7 @@ internal static class ServeCommand
             var dirs = r.GetValue(models) is { Length: > 0 } given ? given.Select(ModelLocator.Resolve).ToArray() : [ModelLocator.Resolve(null)];
             var settings = new HostSettings
             {
-                GrpcPort = r.GetValue(port), SiloPort = FreePort(), OrleansGatewayPort = 0,
+                GrpcPort = r.GetValue(port), SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0,
                 Hosting = new ModelHostingOptions { Models = dirs.Select(d => new HostedModel { Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))), Dir = d }).ToList() },
                 Storage = r.GetValue(redis) is { } connection ? new ClusterStorage { Kind = StorageKind.Redis, RedisConnection = connection } : new ClusterStorage(),
             };
@@ -36,11 +34,4 @@ internal static class ServeCommand
         return command;
     }
 
-    // The silo-to-silo port of a one-silo cluster only has to be free.
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

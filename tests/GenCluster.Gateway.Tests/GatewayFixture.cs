@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using GenCluster.Client;
 using GenCluster.Grains.Hosting;
 using GenCluster.Silo;
@@ -32,7 +30,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(Path.Combine(gpt2, file), Path.Combine(_textModel, file));
         var settings = new HostSettings
         {
-            GrpcPort = 0, SiloPort = FreePort(), OrleansGatewayPort = 0, ClusterId = "gateway-tests", ServiceId = "gateway-tests",
+            GrpcPort = 0, SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0, ClusterId = "gateway-tests", ServiceId = "gateway-tests",
             Hosting = new ModelHostingOptions
             {
                 Models =
@@ -49,12 +47,6 @@ public sealed class GatewayFixture : IAsyncLifetime
         Client = new GenClusterClient(Address);
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <inheritdoc />
     public async Task DisposeAsync()
