@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using GenCluster.Client;
 using GenCluster.Grains.Hosting;
 using GenCluster.Silo;
@@ -27,7 +28,11 @@ public sealed class GatewayFixture : IAsyncLifetime
         var llama = Fixtures.Model("llama-tiny");
         foreach (var file in Directory.GetFiles(llama)) File.Copy(file, Path.Combine(_textModel, Path.GetFileName(file)));
         var gpt2 = Path.Combine(Fixtures.RepoRoot, "tests", "GenCluster.Models.Tests", "TestData", "tokenizers", "gpt2");
-        foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(Path.Combine(gpt2, file), Path.Combine(_textModel, file));
+        File.Copy(Path.Combine(gpt2, "tokenizer.json"), Path.Combine(_textModel, "tokenizer.json"));
+        // A toy chat template whose output (one letter and "!" per message) stays inside llama-tiny's 512-token vocabulary.
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(gpt2, "tokenizer_config.json")))!.AsObject();
+        config["chat_template"] = "{% for m in messages %}{{ m['role'][0] }}!{% endfor %}";
+        File.WriteAllText(Path.Combine(_textModel, "tokenizer_config.json"), config.ToJsonString());
         var settings = new HostSettings
         {
             GrpcPort = 0, SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0, ClusterId = "gateway-tests", ServiceId = "gateway-tests",

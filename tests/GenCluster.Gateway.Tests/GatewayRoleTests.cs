@@ -13,16 +13,15 @@ public sealed class GatewayRoleTests
     public async Task AGatewayWithoutModelsStreamsFromTheSiloThatServesThem()
     {
         int siloPort = ClusterHost.FreeLoopbackPort(), orleansGateway = ClusterHost.FreeLoopbackPort();
-        var cluster = new HostSettings { SiloPort = siloPort, OrleansGatewayPort = orleansGateway, ClusterId = "role-tests", ServiceId = "role-tests" };
         await using var silo = ClusterHost.Build(new HostSettings
         {
-            Role = HostRole.Silo, SiloPort = siloPort, OrleansGatewayPort = orleansGateway, ClusterId = cluster.ClusterId, ServiceId = cluster.ServiceId,
+            Role = HostRole.Silo, SiloPort = siloPort, OrleansGatewayPort = orleansGateway, ClusterId = "role-tests", ServiceId = "role-tests",
             Hosting = new ModelHostingOptions { Models = [new HostedModel { Name = "llama-tiny", Dir = Fixtures.Model("llama-tiny") }] },
         });
         await silo.StartAsync();
         await using var gateway = ClusterHost.Build(new HostSettings
         {
-            Role = HostRole.Gateway, GrpcPort = 0, OrleansGatewayPort = orleansGateway, ClusterId = cluster.ClusterId, ServiceId = cluster.ServiceId,
+            Role = HostRole.Gateway, GrpcPort = 0, OrleansGatewayPort = orleansGateway, ClusterId = "role-tests", ServiceId = "role-tests",
         });
         await gateway.StartAsync();
         using var client = new GenClusterClient(ClusterHost.GrpcAddress(gateway));
