@@ -71,7 +71,7 @@ public class MedusaDecoderTests
     }
 
     [Fact]
-    public void HeadsOfAnotherWidthAreRejected()
+    public void ATreeDeeperThanTheHeadsIsRejected()
     {
         using var target = ModelLoader.Load(Fixtures.Model("llama-tiny"));
         using var heads = MedusaHeads.Load(Fixtures.Model("llama-tiny-medusa"));

@@ -79,7 +79,7 @@ public class SpeculativeSamplingDistributionTests
         using var target = ModelLoader.Load(Fixtures.Model("llama-tiny"));
         using var draft = ModelLoader.Load(Fixtures.Model("llama-tiny-draft"));
         var sp = new SamplingParams { DoSample = true, Temperature = temperature, TopP = topP, MaxNewTokens = 2 };
-        const int runs = 600;
+        const int runs = 2000;
         var firsts = new Dictionary<long, int>();
         var pairs = new Dictionary<long, int>();
         for (ulong seed = 0; seed < runs; seed++)
