@@ -17,6 +17,7 @@ public static class CliApp
         var root = new RootCommand("GenCluster: LLM text generation on TorchSharp and Orleans")
         {
             GenerateCommand.Create(stdout, stderr),
+            ServeCommand.Create(stdout, stderr),
             TextCommands.Tokenize(stdout),
             TextCommands.Template(stdout),
             new Command("train", "train models") { TrainMedusaCommand.Create(stdout, stderr) },

@@ -43,6 +43,7 @@ internal static class GenerateCommand
         public readonly Option<bool> ApplyChatTemplate = CliOption.Create<bool>("--apply-chat-template", "wrap the prompt in the model's chat template");
         public readonly Option<string?> System = CliOption.Create<string?>("--system", "system message for --apply-chat-template");
         public readonly Option<string?> ChatTemplate = CliOption.Create<string?>("--chat-template", "Jinja file overriding the model's chat template");
+        public readonly Option<string?> Server = CliOption.Create<string?>("--server", "generate on a cluster through its gRPC gateway, e.g. http://127.0.0.1:50051 (--model is then a served model name)");
 
         public IEnumerable<Option> All => GetType().GetFields().Select(f => (Option)f.GetValue(this)!);
     }
@@ -65,6 +66,7 @@ internal static class GenerateCommand
 
     static async Task<int> RunAsync(Flags f, IGenerationMethod[] methods, ParseResult r, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
+        if (r.GetValue(f.Server) is { } server) return await RunRemoteAsync(f, r, server, stdout, stderr, cancellation);
         var name = r.GetValue(f.Method)?.Trim().ToLowerInvariant().Replace('-', '_');
         var method = methods.FirstOrDefault(m => m.Name == name);
         if (name is not null && method is null && !SamplingMethods.Names.Contains(name))
@@ -82,6 +84,17 @@ internal static class GenerateCommand
         return method is null
             ? await SampledGeneration.RunAsync(context, null, cancellation)
             : await method.RunAsync(context, cancellation);
+    }
+
+    /// <summary>--server: the same flags sent through the cluster's gateway (sampling methods only; the cluster does not run beam/cot/json yet).</summary>
+    static Task<int> RunRemoteAsync(Flags f, ParseResult r, string server, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        var ids = r.GetValue(f.InputIds) is { } given ? ParseIds(given, "--input-ids") : null;
+        var prompt = r.GetValue(f.Prompt) ?? (r.GetValue(f.PromptFile) is { } file ? ReadPromptFile(file) : null);
+        var eos = r.GetValue(f.EosTokenId) is { } eosFlag ? ParseIds(eosFlag, "--eos_token_id") : null;
+        var order = new RemoteGeneration.Order(r.GetValue(f.Model), prompt, ids, r.GetValue(f.ApplyChatTemplate), r.GetValue(f.System),
+            BuildSampling(f, r, r.GetValue(f.Method)), eos, r.GetValue(f.Overflow)!);
+        return RemoteGeneration.RunAsync(server, order, r.GetValue(f.Output) == "json", stdout, stderr, cancellation);
     }
 
     /// <summary>The sampling params; <paramref name="samplingMethod"/> is --method when it names a sampling method (null for strategies).</summary>

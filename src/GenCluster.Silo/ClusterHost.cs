@@ -38,6 +38,14 @@ public static class ClusterHost
     public static string GrpcAddress(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
+    /// <summary>A loopback port free right now (for ports that only have to be free, e.g. a one-silo cluster's silo port).</summary>
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     static void ConfigureSilo(ISiloBuilder silo, HostSettings s)
     {
         if (s.Storage.Kind == StorageKind.Redis)

@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using GenCluster.Client;
 using GenCluster.Grains.Hosting;
 using GenCluster.Silo;
@@ -29,10 +28,14 @@ public sealed class GatewayFixture : IAsyncLifetime
         var llama = Fixtures.Model("llama-tiny");
         foreach (var file in Directory.GetFiles(llama)) File.Copy(file, Path.Combine(_textModel, Path.GetFileName(file)));
         var gpt2 = Path.Combine(Fixtures.RepoRoot, "tests", "GenCluster.Models.Tests", "TestData", "tokenizers", "gpt2");
-        foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(Path.Combine(gpt2, file), Path.Combine(_textModel, file));
+        File.Copy(Path.Combine(gpt2, "tokenizer.json"), Path.Combine(_textModel, "tokenizer.json"));
+        // A toy chat template whose output (one letter and "!" per message) stays inside llama-tiny's 512-token vocabulary.
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(gpt2, "tokenizer_config.json")))!.AsObject();
+        config["chat_template"] = "{% for m in messages %}{{ m['role'][0] }}!{% endfor %}";
+        File.WriteAllText(Path.Combine(_textModel, "tokenizer_config.json"), config.ToJsonString());
         var settings = new HostSettings
         {
-            GrpcPort = 0, SiloPort = FreePort(), OrleansGatewayPort = 0, ClusterId = "gateway-tests", ServiceId = "gateway-tests",
+            GrpcPort = 0, SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0, ClusterId = "gateway-tests", ServiceId = "gateway-tests",
             Hosting = new ModelHostingOptions
             {
                 Models =
@@ -49,12 +52,6 @@ public sealed class GatewayFixture : IAsyncLifetime
         Client = new GenClusterClient(Address);
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <inheritdoc />
     public async Task DisposeAsync()

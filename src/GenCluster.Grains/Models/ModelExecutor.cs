@@ -7,8 +7,8 @@ namespace GenCluster.Grains.Models;
 /// steps and get a task back, so the grain stays responsive (watchers, cancel) while the device works.
 /// </summary>
 /// <remarks>
-/// Steps of concurrent sessions are served first-in first-out, one forward pass at a time, so sessions advance in
-/// turn (step-level interleaving, the simple form of continuous batching). Fusing the queued decode steps of
+/// Steps of concurrent sessions are served first-in first-out, one forward pass at a time; a decode loop re-queues
+/// itself after each step, so sessions advance in turn (step-level interleaving, the simple form of continuous batching). Fusing the queued decode steps of
 /// several sessions into one batched forward needs the sessions' KV caches to share one batch tensor (rows added
 /// and removed between steps, as vLLM does); the queue is the place where that fusion goes.
 /// </remarks>
@@ -36,6 +36,34 @@ public sealed class ModelExecutor : IDisposable
             try { done.SetResult(work()); }
             catch (Exception e) { done.SetException(e); }
         });
+        return done.Task;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="step"/> repeatedly on the executor thread until it returns false, re-queueing itself after
+    /// each call so that the steps of concurrent sessions alternate (round-robin) and the device never waits for a grain turn.
+    /// </summary>
+    public Task RunLoopAsync(Func<bool> step)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Next()
+        {
+            try { _queue.Add(Run); }
+            catch (InvalidOperationException) { done.TrySetException(new ObjectDisposedException(_thread.Name, "the model executor has stopped")); }
+        }
+        void Run()
+        {
+            bool more;
+            try { more = step(); }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+                return;
+            }
+            if (more) Next();
+            else done.TrySetResult();
+        }
+        Next();
         return done.Task;
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using GenCluster.Decoding;
 using GenCluster.Grains.Hosting;
 using GenCluster.Grains.Models;
@@ -27,7 +28,8 @@ public sealed partial class SessionGrain(
     GenerationSession? _session;
     ModelLease? _lease;
     Task? _loop;
-    bool _cancelRequested, _stopping;
+    // Read by the decode loop on the executor thread.
+    volatile bool _cancelRequested, _stopping;
     int _persisted, _watchers;
     TaskCompletionSource _changed = NewSignal();
 
@@ -133,7 +135,8 @@ public sealed partial class SessionGrain(
         if (_loop is null || _loop.IsCompleted) return;
         // Stop after the current step and keep the state "running": the reminder (or a watcher) resumes it elsewhere.
         _stopping = true;
-        await _loop;
+        try { await _loop.WaitAsync(cancellation); }
+        catch (OperationCanceledException) { return; } // a forced shutdown: the step in flight still owns the session
         await PersistAsync();
         await CloseAsync();
     }
@@ -181,14 +184,25 @@ public sealed partial class SessionGrain(
         }
     }
 
+    // The decode loop runs on the model's executor thread, step after step, handing events over a channel; this
+    // grain turn publishes them to watchers and persists them, so grain scheduling never stalls the device.
     async Task RunAsync()
     {
+        var session = _session!;
+        var events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var decode = _lease!.Model.Executor.RunLoopAsync(() =>
+        {
+            if (_stopping) return false;
+            foreach (var e in _cancelRequested ? session.Cancel() : session.Step()) events.Writer.TryWrite(e);
+            return !session.IsFinished;
+        });
+        _ = decode.ContinueWith(t => events.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
         try
         {
-            while (!_session!.IsFinished && !_stopping)
+            while (await events.Reader.WaitToReadAsync())
             {
-                var events = _cancelRequested ? _session.Cancel() : await _lease!.Model.Executor.RunAsync(_session.Step);
-                Publish(events);
+                while (events.Reader.TryRead(out var e)) Publish(e);
+                Signal();
                 if (State.Events.Count - _persisted >= options.Value.PersistEveryTokens) await PersistAsync();
             }
             if (_stopping) return;
@@ -218,17 +232,12 @@ public sealed partial class SessionGrain(
         catch (Exception e) { LogReminderFailed(e, Id); }
     }
 
-    void Publish(IReadOnlyList<GenerationEvent> events)
+    void Publish(GenerationEvent e) => State.Events.Add(new TokenEvent
     {
-        foreach (var e in events)
-            State.Events.Add(new TokenEvent
-            {
-                Position = State.Events.Count, Sequence = e.Sequence, Index = e.Index, TokenId = e.TokenId, TextDelta = e.TextDelta,
-                Logprob = e.Logprob, TopLogprobs = e.TopLogprobs.Select(t => new TokenAlternative(t.TokenId, t.Logprob)).ToArray(),
-                Finish = e.Finish is { } f ? GenerationEvent.Name(f) : null,
-            });
-        Signal();
-    }
+        Position = State.Events.Count, Sequence = e.Sequence, Index = e.Index, TokenId = e.TokenId, TextDelta = e.TextDelta,
+        Logprob = e.Logprob, TopLogprobs = e.TopLogprobs.Select(t => new TokenAlternative(t.TokenId, t.Logprob)).ToArray(),
+        Finish = e.Finish is { } f ? GenerationEvent.Name(f) : null,
+    });
 
     void Signal()
     {

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GenCluster.Client;
+using GenCluster.Decoding;
+using GenCluster.Gateway.V1;
+using GenCluster.Grains.Hosting;
+using GenCluster.Models;
+using GenCluster.Sampling;
+using GenCluster.Silo;
+
+// One stream through the all-in-one cluster's gRPC gateway (loopback) versus the same generation in-process:
+// tokens/s and time to first token. Same model, prompt, sampling and seed on both sides; the median of --runs runs.
+// Usage: dotnet run -c Release --project bench/GenCluster.Bench.Cluster -- [--model DIR] [--new-tokens 200] [--runs 5] [--out bench/cluster/results.json]
+var options = args.Select((a, i) => (a, i)).Where(x => x.a.StartsWith("--")).ToDictionary(x => x.a[2..], x => x.i + 1 < args.Length ? args[x.i + 1] : "");
+string Opt(string name, string fallback) => options.TryGetValue(name, out var v) ? v : fallback;
+var dir = Opt("model", Path.Combine("..", "shared", "fixtures", "models", "llama-tiny"));
+int newTokens = int.Parse(Opt("new-tokens", "200")), runs = int.Parse(Opt("runs", "5"));
+long[] prompt = [1, 15, 42, 7, 99, 3, 8, 21];
+var sampling = new SamplingParams { DoSample = true, TopK = 20, Seed = 1, MaxNewTokens = newTokens, MinNewTokens = newTokens };
+
+using var loaded = ModelLoader.Load(dir);
+async Task<(double Ttft, double TokensPerSecond)> InProcess()
+{
+    using var session = new GenerationSession(loaded.Model, new GenerationRequest { Prompts = [prompt], Sampling = sampling, EosTokenIds = loaded.EosTokenIds });
+    var clock = Stopwatch.StartNew();
+    double first = 0;
+    int count = 0;
+    await foreach (var _ in GenerationStream.RunAsync(session)) if (count++ == 0) first = clock.Elapsed.TotalSeconds;
+    return (first, count / clock.Elapsed.TotalSeconds);
+}
+
+var settings = new HostSettings
+{
+    GrpcPort = 0, SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0,
+    Hosting = new ModelHostingOptions { Models = [new HostedModel { Name = "bench", Dir = dir }] },
+};
+await using var app = ClusterHost.Build(settings);
+await app.StartAsync();
+using var client = new GenClusterClient(ClusterHost.GrpcAddress(app));
+var request = new GenerateRequest
+{
+    Model = "bench", InputIds = new TokenIds { Ids = { prompt } },
+    Sampling = new SamplingParameters { DoSample = true, TopK = 20, Seed = 1, MaxNewTokens = newTokens, MinNewTokens = newTokens },
+};
+async Task<(double Ttft, double TokensPerSecond)> ThroughGateway()
+{
+    var clock = Stopwatch.StartNew();
+    double first = 0;
+    int count = 0;
+    await foreach (var e in client.GenerateAsync(request))
+        if (e.Token is not null && count++ == 0) first = clock.Elapsed.TotalSeconds;
+    return (first, count / clock.Elapsed.TotalSeconds);
+}
+
+async Task<(double Ttft, double TokensPerSecond)> Median(Func<Task<(double, double)>> run)
+{
+    await run(); // warm-up: model load, JIT, first activation
+    var results = new List<(double Ttft, double Tps)>();
+    for (int i = 0; i < runs; i++) results.Add(await run());
+    return (results.Select(r => r.Ttft).Order().ElementAt(runs / 2), results.Select(r => r.Tps).Order().ElementAt(runs / 2));
+}
+
+var local = await Median(InProcess);
+var remote = await Median(ThroughGateway);
+var result = new JsonObject
+{
+    ["model"] = Path.GetFileName(Path.GetFullPath(dir)), ["new_tokens"] = newTokens, ["runs"] = runs, ["sampling"] = "top_k 20, seed 1",
+    ["machine"] = new JsonObject { ["cores"] = Environment.ProcessorCount, ["load_average_1m"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?" },
+    ["in_process"] = new JsonObject { ["tokens_per_second"] = Math.Round(local.TokensPerSecond, 1), ["ttft_ms"] = Math.Round(local.Ttft * 1000, 2) },
+    ["gateway"] = new JsonObject { ["tokens_per_second"] = Math.Round(remote.TokensPerSecond, 1), ["ttft_ms"] = Math.Round(remote.Ttft * 1000, 2) },
+    ["gateway_vs_in_process"] = Math.Round(remote.TokensPerSecond / local.TokensPerSecond, 3),
+    ["ttft_overhead_ms"] = Math.Round((remote.Ttft - local.Ttft) * 1000, 2),
+};
+var json = result.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+Console.WriteLine(json);
+if (Opt("out", "") is { Length: > 0 } outPath) File.WriteAllText(outPath, json + "\n");

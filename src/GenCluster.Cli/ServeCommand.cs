@@ -1,0 +1,37 @@
+using System.CommandLine;
+using GenCluster.Grains.Hosting;
+using GenCluster.Silo;
+
+namespace GenCluster.Cli;
+
+/// <summary>`gencluster serve`: the all-in-one cluster on localhost (one silo co-hosting the gRPC gateway) until stopped.</summary>
+internal static class ServeCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var port = CliOption.Create<int>("--port", "gRPC port (0 picks a free one)").WithDefault(50051);
+        var models = CliOption.Create<string[]>("--model", "model folder to serve, repeatable; served under its folder name (default: the shipped models/default)");
+        var redis = CliOption.Create<string?>("--redis", "Redis connection (e.g. localhost:6379) for clustering, sessions and reminders; default in memory");
+        var command = new Command("serve", "serve models over gRPC from an all-in-one local cluster") { port, models, redis };
+        command.SetAction(async (r, cancellation) =>
+        {
+            var dirs = r.GetValue(models) is { Length: > 0 } given ? given.Select(ModelLocator.Resolve).ToArray() : [ModelLocator.Resolve(null)];
+            var settings = new HostSettings
+            {
+                GrpcPort = r.GetValue(port), SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0,
+                Hosting = new ModelHostingOptions { Models = dirs.Select(d => new HostedModel { Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))), Dir = d }).ToList() },
+                Storage = r.GetValue(redis) is { } connection ? new ClusterStorage { Kind = StorageKind.Redis, RedisConnection = connection } : new ClusterStorage(),
+            };
+            await using var app = ClusterHost.Build(settings);
+            await app.StartAsync(cancellation);
+            await stdout.WriteLineAsync($"gencluster serving {string.Join(", ", settings.Hosting.Models.Select(m => m.Name))} on {ClusterHost.GrpcAddress(app)} (Ctrl-C to stop)");
+            await stdout.FlushAsync(cancellation);
+            try { await Task.Delay(Timeout.Infinite, cancellation); }
+            catch (OperationCanceledException) { }
+            await app.StopAsync(CancellationToken.None);
+            return 0;
+        });
+        return command;
+    }
+
+}

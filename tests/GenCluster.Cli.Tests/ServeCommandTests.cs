@@ -1,0 +1,49 @@
+using System.Text.Json;
+using GenCluster.TestSupport;
+
+namespace GenCluster.Cli.Tests;
+
+/// <summary>`gencluster serve` hosting the all-in-one cluster, and `generate --server` streaming through its gateway.</summary>
+public sealed class ServeCommandTests
+{
+    [Fact]
+    public async Task GenerateThroughTheServedGatewayMatchesLocalGeneration()
+    {
+        var model = Fixtures.Model("llama-tiny");
+        var output = new StringWriter();
+        var served = TextWriter.Synchronized(output);
+        using var stop = new CancellationTokenSource();
+        var serve = CliApp.RunAsync(["serve", "--port", "0", "--model", model], served, TextWriter.Null, stop.Token);
+        string address = await AddressAsync(served, output, serve);
+        string[] flags = ["--input-ids", "1,15,42,7", "--max_new_tokens", "12", "--min_new_tokens", "12", "--top_k", "20", "--seed", "4", "--output", "json"];
+
+        var remote = await CliRunner.RunAsync(["generate", "--server", address, "--model", "llama-tiny", .. flags]);
+        var local = await CliRunner.RunAsync(["generate", "--model", model, .. flags]);
+        var unknown = await CliRunner.RunAsync(["generate", "--server", address, "--model", "no-such-model", "--input-ids", "1"]);
+        stop.Cancel();
+
+        Assert.True(remote.Code == 0, remote.Err);
+        using var remoteJson = JsonDocument.Parse(remote.Out);
+        using var localJson = JsonDocument.Parse(local.Out);
+        Assert.Equal(Fixtures.ReadLongs(localJson.RootElement.GetProperty("token_ids")), Fixtures.ReadLongs(remoteJson.RootElement.GetProperty("token_ids")));
+        Assert.Equal("length", remoteJson.RootElement.GetProperty("finish_reason").GetString());
+        Assert.EndsWith("@llama-tiny", remoteJson.RootElement.GetProperty("session_id").GetString());
+        Assert.Equal(2, unknown.Code);
+        Assert.Contains("not served", unknown.Err);
+        Assert.Equal(0, await serve);
+    }
+
+    // The synchronized writer locks on itself while writing; read the text under the same lock.
+    static async Task<string> AddressAsync(TextWriter served, StringWriter output, Task<int> serve)
+    {
+        string text = "";
+        for (int attempt = 0; attempt < 600 && !serve.IsCompleted; attempt++)
+        {
+            lock (served) text = output.ToString();
+            int at = text.IndexOf("http://", StringComparison.Ordinal);
+            if (at >= 0 && text.IndexOf(' ', at) is var end and > 0) return text[at..end];
+            await Task.Delay(100);
+        }
+        throw new InvalidOperationException($"serve did not print its address (exit {(serve.IsCompleted ? serve.Result : "still running")}): {text}");
+    }
+}
