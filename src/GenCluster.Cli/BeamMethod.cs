@@ -19,14 +19,9 @@ internal sealed class BeamMethod : IGenerationMethod
 
     public string Name => "beam";
 
-    public IEnumerable<Option> Options
-    {
-        get
-        {
-            _earlyStopping.AcceptOnlyFromAmong("true", "false", "never");
-            return [_beams, _lengthPenalty, _earlyStopping, _returned];
-        }
-    }
+    public BeamMethod() => _earlyStopping.AcceptOnlyFromAmong("true", "false", "never");
+
+    public IEnumerable<Option> Options => [_beams, _lengthPenalty, _earlyStopping, _returned];
 
     public async Task<int> RunAsync(GenerationContext c, CancellationToken cancellation)
     {

@@ -20,6 +20,7 @@ public static class CliApp
             ServeCommand.Create(stdout, stderr),
             TextCommands.Tokenize(stdout),
             TextCommands.Template(stdout),
+            new Command("train", "train models") { TrainMedusaCommand.Create(stdout, stderr) },
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -33,7 +34,7 @@ public static class CliApp
             return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }, cancellation);
         }
         catch (Exception e) when (e is UsageException or SamplingParamsException or ContextOverflowException or ArgumentException or FormatException
-            or InvalidSchemaException or UnsupportedSchemaException or System.Text.Json.JsonException)
+            or InvalidSchemaException or UnsupportedSchemaException or System.Text.Json.JsonException or Decoding.Speculative.VocabularyMismatchException)
         {
             await stderr.WriteLineAsync($"error: {e.Message}");
             return 2;
@@ -44,7 +45,8 @@ public static class CliApp
             await stderr.WriteLineAsync(e.Message);
             return 1;
         }
-        catch (Exception e) when (e is ModelLoadException or ChatTemplateException or TokenizerFormatException or GenCluster.Models.Hub.HubException or HttpRequestException)
+        catch (Exception e) when (e is ModelLoadException or ChatTemplateException or TokenizerFormatException or GenCluster.Models.Hub.HubException or HttpRequestException
+            or JsonDeadEndException)
         {
             await stderr.WriteLineAsync($"error: {e.Message}");
             return 1;

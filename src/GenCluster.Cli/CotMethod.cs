@@ -27,13 +27,13 @@ internal sealed class CotMethod : IGenerationMethod
         };
         var clock = Stopwatch.StartNew();
         var result = await Task.Run(() => new CotDecoder(c.Loaded.Model, c.NewTextStream).Run(request, r.GetValue(_aggregate), cancellation), CancellationToken.None);
-        var stats = new GenerationStats(c.Prompt.Count, result.Branches.Sum(b => b.Tokens.Length), result.Branches.Max(b => b.Tokens.Length) + 1, clock.Elapsed.TotalSeconds);
+        var stats = new GenerationStats(c.Prompt.Count, result.Branches.Sum(b => b.Tokens.Length), result.ForwardPasses, clock.Elapsed.TotalSeconds);
         if (!c.Json)
         {
             foreach (var b in result.Branches)
                 await c.Stdout.WriteLineAsync($"[confidence {b.Confidence:F4}, answer {b.Answer ?? "-"}] {b.Text}");
             await c.Stdout.WriteAsync($"answer: {result.Answer ?? "-"}");
-            await c.WriteSummaryAsync(stats, "cot");
+            await c.WriteSummaryAsync(stats, string.Join(",", result.Branches.Select(b => b.Finish is { } f ? GenerationEvent.Name(f) : "?").Distinct()));
             return 0;
         }
         var best = result.Branches[0];

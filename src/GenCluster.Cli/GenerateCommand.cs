@@ -62,7 +62,7 @@ internal static class GenerateCommand
     }
 
     /// <summary>The strategies behind --method besides the sampling methods; a new strategy is one more entry.</summary>
-    static IGenerationMethod[] Methods() => [new BeamMethod(), new CotMethod(), new JsonMethod()];
+    static IGenerationMethod[] Methods() => [new BeamMethod(), new CotMethod(), new JsonMethod(), .. AcceleratedMethods.Create()];
 
     static async Task<int> RunAsync(Flags f, IGenerationMethod[] methods, ParseResult r, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {

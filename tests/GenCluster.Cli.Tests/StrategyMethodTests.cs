@@ -51,6 +51,17 @@ public sealed class StrategyMethodTests : IDisposable
     }
 
     [Fact]
+    public async Task BeamTextOutputPrintsOneLinePerReturnedSequence()
+    {
+        var c = BeamGolden.Cases("llama-tiny")[1];
+        var (code, stdout, stderr) = await CliRunner.RunAsync("generate", "--model", Llama, "--input-ids", string.Join(",", c.Prompt), "--method", "beam",
+            "--beam_width", "4", "--length_penalty", "0.6", "--num_return_sequences", "4", "--max_new_tokens", "16", "--eos_token_id", "256");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(c.Sequences.Select(s => string.Join(" ", s)), stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("best score", stderr);
+    }
+
+    [Fact]
     public async Task CotJsonListsRankedBranchesWithTheirAnswers()
     {
         var (code, stdout, stderr) = await CliRunner.RunAsync("generate", "--model", Llama, "--input-ids", "5,6,7", "--method", "cot",

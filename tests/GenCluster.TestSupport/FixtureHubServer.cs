@@ -35,6 +35,9 @@ public sealed class FixtureHubServer : IDisposable
     /// <summary>Requests seen: method, path, Range header.</summary>
     public ConcurrentQueue<(string Method, string Path, string? Range)> Requests { get; } = new();
 
+    /// <summary>File served like an LFS file on the real hub: resolve answers 302 to a CDN path with X-Linked-Etag/Size.</summary>
+    public string? LfsFile { get; set; }
+
     /// <summary>File whose next full transfer is cut after <see cref="CutAfterBytes"/> bytes.</summary>
     public string? CutFile { get; set; }
     public int CutAfterBytes { get; set; }
@@ -61,6 +64,13 @@ public sealed class FixtureHubServer : IDisposable
         Requests.Enqueue((request.HttpMethod, path, request.Headers["Range"]));
         try
         {
+            if (path.StartsWith("/cdn/", StringComparison.Ordinal) && LfsFile != null)
+            {
+                // The CDN needs no token (its URLs are signed on the real hub) and must never receive it.
+                if (request.Headers["Authorization"] != null) { Finish(response, 400); return; }
+                ServeFile(request, response, File.ReadAllBytes(Path.Combine(folder, LfsFile)), LfsFile);
+                return;
+            }
             if (request.Headers["Authorization"] != "Bearer " + token) { Finish(response, 401); return; }
             if (path == $"/api/models/{repo}/revision/main")
             {
@@ -73,6 +83,17 @@ public sealed class FixtureHubServer : IDisposable
             string prefix = $"/{repo}/resolve/{Commit}/";
             string file = path.StartsWith(prefix, StringComparison.Ordinal) ? Path.Combine(folder, path[prefix.Length..]) : "";
             if (!File.Exists(file)) { Finish(response, 404); return; }
+            if (Path.GetFileName(file) == LfsFile)
+            {
+                var content = File.ReadAllBytes(file);
+                string sha = Convert.ToHexStringLower(SHA256.HashData(content));
+                response.Headers["X-Linked-Etag"] = "\"" + sha + "\"";
+                response.Headers["X-Linked-Size"] = content.Length.ToString();
+                response.Headers["ETag"] = "\"git-oid-not-the-blob-name\"";
+                response.Redirect($"{Endpoint}/cdn/{sha}");
+                Finish(response, 302);
+                return;
+            }
             ServeFile(request, response, File.ReadAllBytes(file), Path.GetFileName(file));
         }
         catch (Exception) when (!listener.IsListening) { }

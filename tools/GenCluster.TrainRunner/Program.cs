@@ -1,10 +1,12 @@
 using System.Globalization;
+using GenCluster.Training.Evaluation;
 using GenCluster.Training.LanguageModel;
 using GenCluster.Training.Tokenization;
 
 // Usage (mirrors `gencluster train ...`):
 //   train tokenizer --data corpus/kjv --out DIR [--vocab 4096]
 //   train lm --data corpus/kjv --tokenizer DIR --run-dir DIR [--out DIR] --steps N [--hidden 256 --layers 6 ...]
+//   train acceptance --target DIR --draft DIR --data corpus/kjv [--k 4 --prompts 20 --new-tokens 48]
 //   train export --data corpus/kjv --tokenizer DIR --run-dir DIR --out DIR [same shape options as the run]
 if (args.Length < 2 || args[0] != "train")
 {
@@ -36,8 +38,13 @@ switch (args[1])
         Console.Error.WriteLine($"parameters {result.ParameterCount}  steps {result.Steps}  validation loss {result.ValidationLoss:F4}  perplexity {result.ValidationPerplexity:F2}"
             + (result.ExportDir is null ? "" : $"  exported to {result.ExportDir}"));
         return 0;
+    case "acceptance":
+        var a = DraftAcceptance.Measure(Get("target"), Get("draft"), Path.Combine(Get("data"), "valid.txt"),
+            Int("prompts", 20), Int("prompt-tokens", 8), Int("new-tokens", 48), Int("k", 4));
+        Console.WriteLine($"greedy K={Int("k", 4)}: acceptance {a.Rate:F3} ({a.Accepted}/{a.Proposed}), {a.TokensPerRound:F2} tokens per target pass over {a.Rounds} rounds");
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown command 'train {args[1]}': use tokenizer, lm or export");
+        Console.Error.WriteLine($"unknown command 'train {args[1]}': use tokenizer, lm, export or acceptance");
         return 2;
 }
 

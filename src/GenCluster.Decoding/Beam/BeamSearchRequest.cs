@@ -59,6 +59,8 @@ public sealed record BeamSearchRequest
         if (!double.IsFinite(LengthPenalty)) throw new BeamSearchParamsException($"length_penalty must be a finite number, got {LengthPenalty}");
         if (!Sampling.IsGreedy) throw new BeamSearchParamsException("beam search keeps the most likely beams: turn sampling off (no do_sample, temperature, top_k, top_p ...)");
         if (Sampling.N != 1) throw new BeamSearchParamsException($"beam search returns num_return_sequences hypotheses; n must be 1, got {Sampling.N}");
+        if (Sampling.Stop.Count > 0 || Sampling.StopTokenIds.Count > 0)
+            throw new BeamSearchParamsException("beam search ends hypotheses on EOS ids only: pass stop token ids as EOS ids (--eos_token_id); stop strings are not supported");
         if (Overflow == ContextOverflow.Slide) throw new BeamSearchParamsException("context overflow 'slide' is not supported by beam search; use error or truncate-left");
         if (Prompt.Count == 0) throw new BeamSearchParamsException("the prompt needs at least one token");
         return this;

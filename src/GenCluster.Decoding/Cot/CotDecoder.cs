@@ -39,7 +39,7 @@ public sealed class CotDecoder(ICausalLM model, Func<ITextStream> textStream)
             .Select(g => new CotAnswer(g.Key, g.Sum(b => b.Confidence), g.Count()))
             .OrderByDescending(a => a.Confidence).ToList();
         var answer = aggregate ? aggregated.FirstOrDefault()?.Answer : branches.FirstOrDefault(b => b.Answer is not null)?.Answer;
-        return new CotResult(branches, aggregated, answer);
+        return new CotResult(branches, aggregated, answer, session.Stats.ForwardPasses + 1); // + the prompt's pass that chose the branches
     }
 
     /// <summary>The k most likely first tokens and the margin p(top-1) - p(top-2) at that position.</summary>

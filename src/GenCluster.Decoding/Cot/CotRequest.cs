@@ -47,5 +47,5 @@ public sealed record CotBranch(int Rank, long FirstToken, long[] Tokens, string 
 /// <summary>A distinct answer with the summed confidence of the branches that reached it (the paper's aggregated variant).</summary>
 public sealed record CotAnswer(string Answer, double Confidence, int Branches);
 
-/// <summary>The outcome: branches ranked by confidence, answers ranked by summed confidence, and the chosen answer.</summary>
-public sealed record CotResult(IReadOnlyList<CotBranch> Branches, IReadOnlyList<CotAnswer> Aggregated, string? Answer);
+/// <summary>The outcome: branches ranked by confidence, answers ranked by summed confidence, the chosen answer, and the forward passes run.</summary>
+public sealed record CotResult(IReadOnlyList<CotBranch> Branches, IReadOnlyList<CotAnswer> Aggregated, string? Answer, int ForwardPasses);

@@ -38,9 +38,6 @@ internal sealed class GrammarAutomaton
     /// <summary>The state before any character.</summary>
     public int Start { get; }
 
-    /// <summary>How many distinct states were reached so far (memory grows with it).</summary>
-    public int StateCount => _states.Count;
-
     /// <summary>Whether the characters read so far form a complete value.</summary>
     public bool IsComplete(int state) => _states[state][0] == 0; // sorted: the empty stack comes first
 

@@ -21,7 +21,7 @@ public sealed class JsonConstraint
     {
         (_automaton, _vocabulary) = (automaton, vocabulary);
         _maskCapacity = (int)Math.Max(256, MaskCacheBytes / Math.Max(1, vocabulary.Size / 8));
-        _walk = new int[vocabulary.NodeDepth.Max() + 1];
+        _walk = new int[vocabulary.Nodes.Max(n => n.Depth) + 1];
     }
 
     /// <summary>Compiles <paramref name="schemaJson"/> (null: any JSON value) against a shared vocabulary trie.</summary>
@@ -107,18 +107,19 @@ public sealed class JsonConstraint
         var mask = new TokenMask(v.Size);
         var stateAt = _walk;
         stateAt[0] = state;
-        for (int node = 1; node < v.NodeChar.Length;)
+        var nodes = v.Nodes;
+        for (int node = 1; node < nodes.Length - 1;)
         {
-            var depth = v.NodeDepth[node];
-            var next = _automaton.Step(stateAt[depth - 1], v.NodeChar[node]);
+            var (c, depth, subtreeEnd, tokensStart) = nodes[node];
+            var next = _automaton.Step(stateAt[depth - 1], c);
             if (next == GrammarAutomaton.Dead)
             {
-                node = v.SubtreeEnd[node];
+                node = subtreeEnd;
                 continue;
             }
-            var end = v.SubtreeEnd[node] - node > BulkSubtreeNodes && AllLive(next, node) ? v.SubtreeEnd[node] : node + 1;
+            var end = subtreeEnd - node > BulkSubtreeNodes && AllLive(next, node) ? subtreeEnd : node + 1;
             stateAt[depth] = next;
-            for (int k = v.TokensStart[node]; k < v.TokensStart[end]; k++) mask.Allow(v.Tokens[k]);
+            for (int k = tokensStart; k < nodes[end].TokensStart; k++) mask.Allow(v.Tokens[k]);
             node = end;
         }
         if (_automaton.IsComplete(state))

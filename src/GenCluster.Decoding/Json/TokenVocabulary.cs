@@ -9,10 +9,14 @@ namespace GenCluster.Decoding.Json;
 /// </summary>
 public sealed class TokenVocabulary
 {
-    internal readonly char[] NodeChar;      // character on the edge into each node (node 0 is the root)
-    internal readonly int[] NodeDepth;      // length of each node's prefix
-    internal readonly int[] SubtreeEnd;     // first node after each node's subtree
-    internal readonly int[] TokensStart;    // ids ending at node n: Tokens[TokensStart[n]..TokensStart[n + 1]]
+    /// <summary>One trie node, packed so the walk reads one struct per node (node 0 is the root; a sentinel ends the array).</summary>
+    /// <param name="Char">Character on the edge into the node.</param>
+    /// <param name="Depth">Length of the node's prefix.</param>
+    /// <param name="SubtreeEnd">First node after the node's subtree.</param>
+    /// <param name="TokensStart">Ids ending at node n: Tokens[Nodes[n].TokensStart..Nodes[n + 1].TokensStart].</param>
+    internal readonly record struct Node(char Char, int Depth, int SubtreeEnd, int TokensStart);
+
+    internal readonly Node[] Nodes;
     internal readonly int[] Tokens;
     internal readonly ulong[] BelowLow, BelowHigh; // ASCII characters on the edges below each node; bit 0 also stands for any non-ASCII one
     internal readonly int[] Height;                 // longest path below each node
@@ -68,33 +72,35 @@ public sealed class TokenVocabulary
             previous = text;
         }
 
-        NodeChar = chars.ToArray();
-        NodeDepth = depth.ToArray();
-        SubtreeEnd = new int[NodeChar.Length];
-        for (int n = NodeChar.Length - 1; n >= 0; n--)
+        int count = chars.Count;
+        var subtreeEnd = new int[count];
+        for (int n = count - 1; n >= 0; n--)
         {
-            if (SubtreeEnd[n] == 0) SubtreeEnd[n] = n + 1;
-            if (parent[n] >= 0) SubtreeEnd[parent[n]] = Math.Max(SubtreeEnd[parent[n]], SubtreeEnd[n]);
+            if (subtreeEnd[n] == 0) subtreeEnd[n] = n + 1;
+            if (parent[n] >= 0) subtreeEnd[parent[n]] = Math.Max(subtreeEnd[parent[n]], subtreeEnd[n]);
         }
-        BelowLow = new ulong[NodeChar.Length];
-        BelowHigh = new ulong[NodeChar.Length];
-        Height = new int[NodeChar.Length];
-        for (int n = NodeChar.Length - 1; n > 0; n--)
+        BelowLow = new ulong[count];
+        BelowHigh = new ulong[count];
+        Height = new int[count];
+        for (int n = count - 1; n > 0; n--)
         {
             Height[parent[n]] = Math.Max(Height[parent[n]], Height[n] + 1);
-            var c = NodeChar[n] < 128 ? NodeChar[n] : 0;
+            var c = chars[n] < 128 ? chars[n] : 0;
             BelowLow[parent[n]] |= BelowLow[n] | (c < 64 ? 1UL << c : 0);
             BelowHigh[parent[n]] |= BelowHigh[n] | (c >= 64 ? 1UL << (c - 64) : 0);
         }
         // ids are sorted by text, hence by node in depth-first order: a counting pass lays them out per node.
-        TokensStart = new int[NodeChar.Length + 1];
-        foreach (var node in tokenNode) TokensStart[node + 1]++;
-        for (int n = 0; n < NodeChar.Length; n++) TokensStart[n + 1] += TokensStart[n];
+        var tokensStart = new int[count + 1];
+        foreach (var node in tokenNode) tokensStart[node + 1]++;
+        for (int n = 0; n < count; n++) tokensStart[n + 1] += tokensStart[n];
         Tokens = ids;
+        Nodes = new Node[count + 1];
+        for (int n = 0; n < count; n++) Nodes[n] = new Node(chars[n], depth[n], subtreeEnd[n], tokensStart[n]);
+        Nodes[count] = new Node('\0', 0, count + 1, tokensStart[count]);
     }
 
     /// <summary>Number of trie nodes (the worst-case work of one mask walk).</summary>
-    public int NodeCount => NodeChar.Length;
+    public int NodeCount => Nodes.Length - 1;
 
     /// <summary>Whether token <paramref name="id"/> is in the trie, i.e. can ever be allowed as text.</summary>
     internal bool IsPlaceable(int id) => _placeable[id];

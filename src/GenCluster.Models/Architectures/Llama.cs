@@ -16,7 +16,7 @@ namespace GenCluster.Models.Architectures;
 /// </summary>
 public sealed class Llama : ICausalLM
 {
-    sealed record Layer(Tensor InputNorm, PackedLinear Qkv, PackedLinear O, Tensor PostNorm, PackedLinear GateUp, PackedLinear Down);
+    internal sealed record Layer(Tensor InputNorm, PackedLinear Qkv, PackedLinear O, Tensor PostNorm, PackedLinear GateUp, PackedLinear Down);
 
     readonly Tensor? _embed; // null when tied: rows come from the LM head
     readonly Tensor _norm;
@@ -24,6 +24,7 @@ public sealed class Llama : ICausalLM
     readonly Layer[] _layers;
     readonly RotaryEmbedding _rope;
     readonly int _qSize, _kvSize;
+    readonly LlamaDecodeStep? _decodeStep; // the fused CPU decode step, when the fast path is on
 
     public ModelConfig Config { get; }
     public Device Device { get; }
@@ -62,7 +63,15 @@ public sealed class Llama : ICausalLM
         _embed = tied ? null : embed;
         _lmHead = Linear(tied ? embed : W("lm_head.weight", v, h));
         _rope = new RotaryEmbedding(config, dtype, device);
+        if (precision.CpuKernels && device.type == DeviceType.CPU && dtype == ScalarType.Float32)
+            _decodeStep = new LlamaDecodeStep(config, _layers, _embed, _norm, _lmHead, _rope);
     }
+
+    /// <summary>Whether plain decode steps take the fused step (tests turn it off to compare with the per-op path).</summary>
+    internal bool FusedDecode { get; set; } = true;
+
+    /// <summary>Decode steps the fused step has run.</summary>
+    internal long FusedSteps => _decodeStep?.Steps ?? 0;
 
     /// <summary>Builds the model from a checkpoint, converting weights to <paramref name="dtype"/> on <paramref name="device"/>.</summary>
     public static Llama Load(ModelConfig config, Checkpoint checkpoint, Precision precision, Device device) => new(config, checkpoint, precision, device);
@@ -72,6 +81,7 @@ public sealed class Llama : ICausalLM
 
     public ForwardResult Forward(ForwardRequest request, KvCache cache)
     {
+        if (_decodeStep is not null && FusedDecode && LlamaDecodeStep.Handles(request)) return _decodeStep.Run(request, cache);
         using var scope = NewDisposeScope();
         using var layout = StepLayout.Prepare(request, cache, Config.NumHeads / Config.NumKvHeads, Config.SlidingWindow, Device, Dtype);
         long batch = request.InputIds.GetLength(0), count = request.InputIds.GetLength(1);
@@ -116,6 +126,7 @@ public sealed class Llama : ICausalLM
 
     public void Dispose()
     {
+        _decodeStep?.Dispose();
         foreach (var layer in _layers)
         {
             layer.InputNorm.Dispose();

@@ -14,6 +14,10 @@ public sealed partial class HubDownloader(HubOptions options, HttpClient? http =
 {
     readonly HttpClient http = http ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
 
+    // Metadata requests must see the hub's own 302 (its X-Linked-Etag is the blob's sha256, the name huggingface_hub
+    // gives the blob), so HEAD does not follow redirects; transfers do, and HttpClient drops the token on redirect.
+    static readonly HttpClient Metadata = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
+
     /// <summary>The files a model needs (configs, weights, tokenizer, templates); other repository files are skipped.</summary>
     public static bool IsModelFile(string file) =>
         !file.StartsWith("original/", StringComparison.Ordinal)
@@ -29,17 +33,23 @@ public sealed partial class HubDownloader(HubOptions options, HttpClient? http =
         var cache = new HubCache(options.CacheDir, modelNameOrPath);
         if (options.Offline) return ResolveOffline(cache, modelNameOrPath, revision);
 
-        var (commit, files) = await GetRevisionAsync(modelNameOrPath, revision, cancellationToken);
+        string commit;
+        List<string> files;
+        try
+        {
+            (commit, files) = await GetRevisionAsync(modelNameOrPath, revision, cancellationToken);
+        }
+        catch (HttpRequestException) when (cache.ReadRef(revision) is { } cached && Directory.Exists(cache.SnapshotDir(cached)))
+        {
+            return cache.SnapshotDir(cached); // hub unreachable: use the complete snapshot already cached, as huggingface_hub does
+        }
         var wanted = files.Where(includeFile ?? IsModelFile).ToList();
         for (int i = 0; i < wanted.Count; i++)
         {
             string file = wanted[i];
             var url = new Uri($"{options.Endpoint}/{modelNameOrPath}/resolve/{commit}/{string.Join('/', file.Split('/').Select(Uri.EscapeDataString))}");
-            var transfer = new ResumableDownload(http, options, url, Path.Combine(cache.RepoDir, "blobs"));
-            int index = i;
-            string etag = await transfer.RunAsync(progress == null ? null
-                : new Progress<(long Done, long? Total)>(p => progress.Report(new DownloadProgress(file, index, wanted.Count, p.Done, p.Total))),
-                cancellationToken);
+            var transfer = new ResumableDownload(http, Metadata, options, url, Path.Combine(cache.RepoDir, "blobs"));
+            string etag = await transfer.RunAsync(progress == null ? null : new FileProgress(progress, file, i, wanted.Count), cancellationToken);
             cache.Link(commit, file, etag);
         }
         Directory.CreateDirectory(cache.SnapshotDir(commit));
@@ -76,7 +86,7 @@ public sealed partial class HubDownloader(HubOptions options, HttpClient? http =
         if (options.Token != null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
         if (rangeFrom is long from) request.Headers.Range = new RangeHeaderValue(from, null);
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        if (response.IsSuccessStatusCode) return response;
+        if (response.IsSuccessStatusCode || (int)response.StatusCode is >= 300 and < 400) return response;
         var status = response.StatusCode;
         response.Dispose();
         throw status switch
@@ -87,6 +97,15 @@ public sealed partial class HubDownloader(HubOptions options, HttpClient? http =
             HttpStatusCode.NotFound => new HubNotFoundException($"not found on the hub: {url} (check the repository id, revision and file name)"),
             _ => new HubException($"{method} {url} failed with HTTP {(int)status}"),
         };
+    }
+
+    /// <summary>
+    /// Forwards one file's byte counts synchronously (Progress&lt;T&gt; would post them to the thread pool, so the
+    /// final 100% report could arrive after the download returned).
+    /// </summary>
+    sealed class FileProgress(IProgress<DownloadProgress> outer, string file, int index, int count) : IProgress<(long Done, long? Total)>
+    {
+        public void Report((long Done, long? Total) value) => outer.Report(new DownloadProgress(file, index, count, value.Done, value.Total));
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")]

@@ -6,7 +6,7 @@ namespace GenCluster.Models.Hub;
 /// One file into the blob store: HEAD for the etag and size, then GET into blobs/&lt;etag&gt;.incomplete, resuming
 /// with a Range request after a cut connection (and across runs), renamed to blobs/&lt;etag&gt; when complete.
 /// </summary>
-sealed class ResumableDownload(HttpClient http, HubOptions options, Uri url, string blobsDir)
+sealed class ResumableDownload(HttpClient http, HttpClient metadata, HubOptions options, Uri url, string blobsDir)
 {
     /// <summary>Downloads (or finds) the blob; returns its etag.</summary>
     public async Task<string> RunAsync(IProgress<(long Done, long? Total)>? progress, CancellationToken ct)
@@ -37,11 +37,23 @@ sealed class ResumableDownload(HttpClient http, HubOptions options, Uri url, str
 
     async Task<(string Etag, long? Size)> HeadAsync(CancellationToken ct)
     {
-        using var response = await HubDownloader.SendAsync(http, options, HttpMethod.Head, url, null, ct);
-        string? etag = Header(response, "X-Linked-Etag") ?? response.Headers.ETag?.Tag;
-        if (etag == null) throw new HubException($"{url} sent no ETag; cannot place it in the cache");
-        long? size = long.TryParse(Header(response, "X-Linked-Size"), out long linked) ? linked : response.Content.Headers.ContentLength;
-        return (etag.Replace("W/", "").Trim('"'), size);
+        var target = url;
+        for (int hops = 0; hops < 5; hops++)
+        {
+            using var response = await HubDownloader.SendAsync(metadata, options, HttpMethod.Head, target, null, ct);
+            bool redirect = (int)response.StatusCode is >= 300 and < 400;
+            if (redirect && Header(response, "X-Linked-Etag") == null && response.Headers.Location is { IsAbsoluteUri: false } moved)
+            {
+                target = new Uri(target, moved); // a relative redirect means the repository was renamed: ask again there
+                continue;
+            }
+            string? etag = Header(response, "X-Linked-Etag") ?? response.Headers.ETag?.Tag;
+            if (etag == null) throw new HubException($"{target} sent no ETag; cannot place it in the cache");
+            long? size = long.TryParse(Header(response, "X-Linked-Size"), out long linked) ? linked
+                : redirect ? null : response.Content.Headers.ContentLength;
+            return (etag.Replace("W/", "").Trim('"'), size);
+        }
+        throw new HubException($"{url} redirects too often");
     }
 
     static string? Header(HttpResponseMessage response, string name) =>

@@ -58,6 +58,10 @@ internal static unsafe class DotKernels
                 for (int i = vecEnd; i < inDim; i++) { s0 += w0[i] * x[i]; s1 += w1[i] * x[i]; s2 += w2[i] * x[i]; s3 += w3[i] * x[i]; }
                 y[o] = s0; y[o + 1] = s1; y[o + 2] = s2; y[o + 3] = s3;
             }
+        else
+            for (; o + 2 <= end; o += 2)
+                for (int b = 0; b < batch; b += 4)
+                    F32TwoByFour(w + (long)o * inDim, inDim, x + (long)b * inDim, Math.Min(4, batch - b), y + (long)b * outDim + o, outDim);
         var acc = stackalloc Vector256<float>[MaxBatch];
         for (; o < end; o++)
         {
@@ -75,6 +79,50 @@ internal static unsafe class DotKernels
                 y[(long)b * outDim + o] = s;
             }
         }
+    }
+
+    /// <summary>
+    /// Two weight rows against up to four input rows with all eight accumulators in registers (a memory-resident
+    /// accumulator per row would cost a load and a store per FMA); the two weight rows stay in L1 for the next four
+    /// inputs. Absent inputs (<paramref name="rows"/> &lt; 4) repeat the first and are not stored.
+    /// </summary>
+    static void F32TwoByFour(float* w0, int inDim, float* x0, int rows, float* y, int outDim)
+    {
+        float* w1 = w0 + inDim;
+        float* x1 = rows > 1 ? x0 + inDim : x0, x2 = rows > 2 ? x0 + 2L * inDim : x0, x3 = rows > 3 ? x0 + 3L * inDim : x0;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        int vecEnd = inDim & ~7;
+        for (int i = 0; i < vecEnd; i += 8)
+        {
+            var u = Vector256.Load(w0 + i);
+            var v = Vector256.Load(w1 + i);
+            var p = Vector256.Load(x0 + i);
+            a0 = MulAdd(u, p, a0);
+            b0 = MulAdd(v, p, b0);
+            p = Vector256.Load(x1 + i);
+            a1 = MulAdd(u, p, a1);
+            b1 = MulAdd(v, p, b1);
+            p = Vector256.Load(x2 + i);
+            a2 = MulAdd(u, p, a2);
+            b2 = MulAdd(v, p, b2);
+            p = Vector256.Load(x3 + i);
+            a3 = MulAdd(u, p, a3);
+            b3 = MulAdd(v, p, b3);
+        }
+        Finish(w0, x0, inDim, vecEnd, a0, b0, y);
+        if (rows > 1) Finish(w0, x1, inDim, vecEnd, a1, b1, y + outDim);
+        if (rows > 2) Finish(w0, x2, inDim, vecEnd, a2, b2, y + 2L * outDim);
+        if (rows > 3) Finish(w0, x3, inDim, vecEnd, a3, b3, y + 3L * outDim);
+    }
+
+    /// <summary>y[0], y[1] = the two weight rows at <paramref name="w0"/> against x: the accumulators' sums plus the scalar tail.</summary>
+    static void Finish(float* w0, float* x, int inDim, int vecEnd, Vector256<float> first, Vector256<float> second, float* y)
+    {
+        float* w1 = w0 + inDim;
+        float s0 = Vector256.Sum(first), s1 = Vector256.Sum(second);
+        for (int i = vecEnd; i < inDim; i++) { s0 += w0[i] * x[i]; s1 += w1[i] * x[i]; }
+        y[0] = s0;
+        y[1] = s1;
     }
 
     /// <summary>bfloat16 weights widened in registers; <paramref name="inDim"/> must be a multiple of 8.</summary>

@@ -18,6 +18,9 @@ public sealed unsafe class PackedLinear : IDisposable
     readonly Tensor? _scales;  // int8: [out, in / 32] float32
     readonly Tensor? _bias;    // float32 [out]
     readonly bool _kernels;
+    // The kernels' view of the same memory, taken once: the tensors are never replaced while the layer lives.
+    readonly void* _w;
+    readonly float* _s, _b;
 
     /// <summary>Input features.</summary>
     public int InFeatures { get; }
@@ -67,7 +70,16 @@ public sealed unsafe class PackedLinear : IDisposable
         _bias?.DetachFromDisposeScope();
         if (!ReferenceEquals(weight, _weight)) weight.Dispose();
         if (bias is not null && !ReferenceEquals(bias, _bias)) bias.Dispose();
+        if (_kernels)
+        {
+            _w = (void*)TensorMemory.Address(_weight);
+            _s = _scales is null ? null : TensorMemory.Floats(_scales);
+            _b = _bias is null ? null : TensorMemory.Floats(_bias);
+        }
     }
+
+    /// <summary>Whether decode-sized products run on the SIMD kernels (CPU, fast path on).</summary>
+    internal bool UsesKernels => _kernels;
 
     /// <summary>y = x Wᵀ + b for x [..., in]; returns [..., out].</summary>
     public Tensor Forward(Tensor x)
@@ -106,36 +118,57 @@ public sealed unsafe class PackedLinear : IDisposable
         var shape = x.shape.ToArray();
         shape[^1] = OutFeatures;
         var output = empty(shape, ScalarType.Float32);
-        float* xp = (float*)PointerOf(input), yp = (float*)PointerOf(output);
-        void* wp = (void*)PointerOf(_weight);
-        float* sp = _scales is null ? null : (float*)PointerOf(_scales);
-        float* bp = _bias is null ? null : (float*)PointerOf(_bias);
-        int chunks = (OutFeatures + RowsPerChunk - 1) / RowsPerChunk;
+        float* xp = TensorMemory.Floats(input), yp = TensorMemory.Floats(output);
         for (long first = 0; first < rows; first += DotKernels.MaxBatch)
-        {
-            int batch = (int)Math.Min(DotKernels.MaxBatch, rows - first);
-            float* xb = xp + first * InFeatures, yb = yp + first * OutFeatures;
-            WorkerPool.Shared.Run(chunks, c =>
-            {
-                int start = c * RowsPerChunk, end = Math.Min(OutFeatures, start + RowsPerChunk);
-                switch (Format)
-                {
-                    case WeightFormat.BFloat16: DotKernels.Bf16((ushort*)wp, InFeatures, xb, batch, yb, OutFeatures, start, end); break;
-                    case WeightFormat.Int8: DotKernels.Int8((sbyte*)wp, sp, InFeatures, xb, batch, yb, OutFeatures, start, end); break;
-                    default: DotKernels.F32((float*)wp, InFeatures, xb, batch, yb, OutFeatures, start, end); break;
-                }
-                if (bp != null)
-                    for (int b = 0; b < batch; b++)
-                        for (int o = start; o < end; o++) yb[(long)b * OutFeatures + o] += bp[o];
-            });
-        }
+            Multiply(xp + first * InFeatures, (int)Math.Min(DotKernels.MaxBatch, rows - first), yp + first * OutFeatures);
         if (!ReferenceEquals(input, x)) input.Dispose();
         return output;
     }
 
-    static IntPtr PointerOf(Tensor t)
+    /// <summary>
+    /// y = x Wᵀ + b on raw memory for x [batch, in] and y [batch, out], batch ≤ 8, across the worker pool
+    /// (the fused decode step's products; needs <see cref="UsesKernels"/>).
+    /// </summary>
+    internal void Multiply(float* x, int batch, float* y)
     {
-        fixed (byte* p = t.bytes) return (IntPtr)p;
+        if (!_kernels || batch < 1 || batch > DotKernels.MaxBatch)
+            throw new InvalidOperationException($"raw products need the CPU kernels and 1..{DotKernels.MaxBatch} rows, got {batch} (kernels: {_kernels})");
+        int chunks = (OutFeatures + RowsPerChunk - 1) / RowsPerChunk;
+        WorkerPool.Shared.Run(chunks, c => MultiplyRows(x, batch, y, c * RowsPerChunk, Math.Min(OutFeatures, (c + 1) * RowsPerChunk)));
+    }
+
+    void MultiplyRows(float* x, int batch, float* y, int start, int end)
+    {
+        switch (Format)
+        {
+            case WeightFormat.BFloat16: DotKernels.Bf16((ushort*)_w, InFeatures, x, batch, y, OutFeatures, start, end); break;
+            case WeightFormat.Int8: DotKernels.Int8((sbyte*)_w, _s, InFeatures, x, batch, y, OutFeatures, start, end); break;
+            default: DotKernels.F32((float*)_w, InFeatures, x, batch, y, OutFeatures, start, end); break;
+        }
+        if (_b != null)
+            for (int b = 0; b < batch; b++)
+                for (int o = start; o < end; o++) y[(long)b * OutFeatures + o] += _b[o];
+    }
+
+    /// <summary>Row <paramref name="row"/> of the weight widened to float32 into <paramref name="destination"/> (the same numbers as <see cref="Rows"/>).</summary>
+    internal void CopyRow(long row, float* destination)
+    {
+        if (!_kernels) throw new InvalidOperationException("raw row reads need the CPU kernels");
+        if (row < 0 || row >= OutFeatures) throw new ArgumentOutOfRangeException(nameof(row), $"row {row} is outside [0, {OutFeatures})");
+        long offset = row * InFeatures;
+        switch (Format)
+        {
+            case WeightFormat.BFloat16:
+                for (int i = 0; i < InFeatures; i++) destination[i] = DotKernels.Bf16ToSingle(((ushort*)_w)[offset + i]);
+                break;
+            case WeightFormat.Int8:
+                float* scales = _s + row * (InFeatures / DotKernels.Int8Group);
+                for (int i = 0; i < InFeatures; i++) destination[i] = ((sbyte*)_w)[offset + i] * scales[i / DotKernels.Int8Group];
+                break;
+            default:
+                Buffer.MemoryCopy((float*)_w + offset, destination, InFeatures * sizeof(float), InFeatures * sizeof(float));
+                break;
+        }
     }
 
     /// <summary>Releases the tensors.</summary>

@@ -32,7 +32,10 @@ public sealed class WorkerPool : IDisposable
     Job? _current;
     volatile bool _stopping;
 
-    /// <summary>The process-wide pool: one thread per core, the caller's included.</summary>
+    /// <summary>
+    /// The process-wide pool: one thread per core, the caller's included. libtorch's own intra-op threads are also one
+    /// per core; the two never work at once on the decode path (see Kernels/README.md, "CPU threads").
+    /// </summary>
     public static WorkerPool Shared { get; } = new(Math.Max(1, Environment.ProcessorCount));
 
     /// <summary>Total threads that run chunks, the caller included.</summary>

@@ -99,6 +99,23 @@ public sealed class KvCache : IDisposable
         return (_keys[layer]!.narrow(2, 0, Length + count), _values[layer]!.narrow(2, 0, Length + count));
     }
 
+    /// <summary>
+    /// Addresses of a layer's key and value buffers [batch, kv_heads, <see cref="Capacity"/>, head_dim] for the fused
+    /// CPU decode step, which writes the new slot itself; allocated on first use as <see cref="Write"/> does.
+    /// Valid until the next Reserve, Reorder or Dispose (growth and reordering replace the buffers).
+    /// </summary>
+    internal (nint Keys, nint Values) LayerMemory(int layer)
+    {
+        if (_dtype != ScalarType.Float32 || _device.type != DeviceType.CPU)
+            throw new InvalidOperationException($"raw cache access needs float32 buffers on the CPU, this cache holds {_dtype} on {_device}");
+        _keys[layer] ??= NewBuffer();
+        _values[layer] ??= NewBuffer();
+        return (Kernels.TensorMemory.Address(_keys[layer]!), Kernels.TensorMemory.Address(_values[layer]!));
+    }
+
+    /// <summary>Slots allocated per row (the buffers' third dimension).</summary>
+    internal int Capacity => _capacity;
+
     Tensor NewBuffer() => zeros(new long[] { BatchSize, _kvHeads, _capacity, _headDim }, _dtype, _device).DetachFromDisposeScope();
 
     internal void Commit(int count) => Length += count;

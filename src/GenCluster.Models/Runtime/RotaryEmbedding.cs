@@ -49,15 +49,22 @@ internal sealed class RotaryEmbedding : IDisposable
     /// <summary>cos and sin for position ids [batch, new] as [batch, 1, new, head_dim].</summary>
     public (Tensor Cos, Tensor Sin) For(Tensor positions, long maxPosition)
     {
+        var (cos, sin) = Covering(maxPosition);
+        var flat = positions.reshape(-1);
+        long b = positions.shape[0], t = positions.shape[1];
+        return (cos.index_select(0, flat).view(b, 1, t, -1), sin.index_select(0, flat).view(b, 1, t, -1));
+    }
+
+    /// <summary>The whole cos and sin tables [positions, head_dim], grown to cover <paramref name="maxPosition"/>; owned by this object.</summary>
+    public (Tensor Cos, Tensor Sin) Covering(long maxPosition)
+    {
         if (maxPosition >= _size)
         {
             _cos.Dispose();
             _sin.Dispose();
             (_cos, _sin) = Tables(Math.Max(maxPosition + 1, _size * 2));
         }
-        var flat = positions.reshape(-1);
-        long b = positions.shape[0], t = positions.shape[1];
-        return (_cos.index_select(0, flat).view(b, 1, t, -1), _sin.index_select(0, flat).view(b, 1, t, -1));
+        return (_cos, _sin);
     }
 
     /// <summary>x * cos + rotate_half(x) * sin for x [batch, heads, new, head_dim].</summary>

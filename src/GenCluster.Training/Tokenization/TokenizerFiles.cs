@@ -39,12 +39,7 @@ public static class TokenizerFiles
         {
             w.WriteStartObject();
             w.WriteNumber("id", id);
-            w.WriteString("content", SpecialTokens.All[id]);
-            w.WriteBoolean("single_word", false);
-            w.WriteBoolean("lstrip", false);
-            w.WriteBoolean("rstrip", false);
-            w.WriteBoolean("normalized", false);
-            w.WriteBoolean("special", true);
+            WriteSpecialTokenFields(w, id);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -139,15 +134,21 @@ public static class TokenizerFiles
         for (var id = 0; id < SpecialTokens.All.Count; id++)
         {
             w.WriteStartObject(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteString("content", SpecialTokens.All[id]);
-            w.WriteBoolean("lstrip", false);
-            w.WriteBoolean("normalized", false);
-            w.WriteBoolean("rstrip", false);
-            w.WriteBoolean("single_word", false);
-            w.WriteBoolean("special", true);
+            WriteSpecialTokenFields(w, id);
             w.WriteEndObject();
         }
         w.WriteEndObject();
         w.WriteEndObject();
+    }
+
+    // An AddedToken as HF serializes it; special tokens are matched verbatim (not normalized, no stripping).
+    static void WriteSpecialTokenFields(Utf8JsonWriter w, int id)
+    {
+        w.WriteString("content", SpecialTokens.All[id]);
+        w.WriteBoolean("single_word", false);
+        w.WriteBoolean("lstrip", false);
+        w.WriteBoolean("rstrip", false);
+        w.WriteBoolean("normalized", false);
+        w.WriteBoolean("special", true);
     }
 }

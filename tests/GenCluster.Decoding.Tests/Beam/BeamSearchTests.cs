@@ -77,6 +77,28 @@ public class BeamSearchTests
         Assert.Equal(12, search.ForwardPasses);
     }
 
+    [Fact]
+    public async Task TheAsyncStreamYieldsEveryStepAndStopsOnCancellationWithAResumableState()
+    {
+        using var loaded = ModelLoader.Load(Fixtures.Model("llama-tiny"));
+        var request = new BeamSearchRequest { Prompt = [5, 6, 7], NumBeams = 2, Sampling = new SamplingParams { MaxNewTokens = 10 } };
+        using var whole = new BeamSearch(loaded.Model, request);
+        var steps = new List<int>();
+        await foreach (var p in BeamStream.RunAsync(whole)) steps.Add(p.Step);
+        Assert.Equal(Enumerable.Range(1, 10), steps);
+
+        using var cancelled = new BeamSearch(loaded.Model, request);
+        using var cts = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var p in BeamStream.RunAsync(cancelled, cts.Token))
+                if (p.Step == 4) cts.Cancel();
+        });
+        Assert.Equal(4, cancelled.State.Step);
+        using var resumed = new BeamSearch(loaded.Model, request, cancelled.State);
+        Assert.Equal(whole.Result().Select(h => h.Tokens), resumed.Run().Select(h => h.Tokens));
+    }
+
     [Theory]
     [InlineData(0, 1, 1.0, "num_beams")]
     [InlineData(2, 3, 1.0, "num_return_sequences")]
@@ -88,9 +110,10 @@ public class BeamSearchTests
     }
 
     [Fact]
-    public void SamplingAndUnknownStoppingValuesAreRejected()
+    public void SamplingStopStringsAndUnknownStoppingValuesAreRejected()
     {
         Assert.Throws<BeamSearchParamsException>(() => new BeamSearchRequest { Prompt = [1], Sampling = new SamplingParams { DoSample = true } }.Validate());
+        Assert.Contains("stop", Assert.Throws<BeamSearchParamsException>(() => new BeamSearchRequest { Prompt = [1], Sampling = new SamplingParams { Stop = ["."] } }.Validate()).Message);
         Assert.Contains("never", Assert.Throws<BeamSearchParamsException>(() => BeamSearchRequest.ParseStopping("sometimes")).Message);
     }
 

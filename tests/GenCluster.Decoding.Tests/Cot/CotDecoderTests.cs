@@ -44,6 +44,7 @@ public class CotDecoderTests
         using var loaded = ModelLoader.Load(Fixtures.Model("llama-tiny"));
         var result = Run(loaded, 6);
         Assert.Equal(6, result.Branches.Count);
+        Assert.Equal(result.Branches.Max(b => b.Tokens.Length), result.ForwardPasses); // the prompt pass, then one batched pass per token
         var first = Probabilities(loaded, [])[Prompt.Length - 1];
         var expected = first.Select((p, i) => (p, i: (long)i)).OrderByDescending(x => x.p).Take(6).Select(x => x.i);
         Assert.Equal(expected, result.Branches.OrderBy(b => b.Rank).Select(b => b.FirstToken));

@@ -69,6 +69,17 @@ public sealed class HubDownloaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Lfs_files_follow_the_redirect_without_the_token_and_are_stored_under_their_sha256()
+    {
+        server.LfsFile = "model.safetensors";
+        string snapshot = await new HubDownloader(Options()).ResolveAsync(Repo);
+        AssertSameFiles(snapshot);
+        string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(Fixture, "model.safetensors"))));
+        Assert.True(File.Exists(Path.Combine(cacheDir, "models--test-org--llama-tiny", "blobs", sha)));
+        Assert.Contains(server.Requests, r => r.Method == "GET" && r.Path == "/cdn/" + sha);
+    }
+
+    [Fact]
     public async Task A_wrong_token_is_rejected_with_a_clear_message()
     {
         var error = await Assert.ThrowsAsync<HubAuthenticationException>(() => new HubDownloader(Options("hf_wrong")).ResolveAsync(Repo));
@@ -86,6 +97,7 @@ public sealed class HubDownloaderTests : IDisposable
         string downloaded = await new HubDownloader(Options()).ResolveAsync(Repo);
         server.Dispose();
         Assert.Equal(downloaded, await offline.ResolveAsync(Repo));
+        Assert.Equal(downloaded, await new HubDownloader(Options()).ResolveAsync(Repo)); // hub unreachable: cached snapshot
     }
 
     [Fact]

@@ -7,6 +7,10 @@ namespace GenCluster.Models.Tests.Text;
 static class TokenizerFiles
 {
     static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<HfTokenizer>> Loaded = new();
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string>> Written = new();
+
+    /// <summary>Writes a constructed folder once per test run, even when test classes ask for it in parallel.</summary>
+    static string Once(string name, Func<string> write) => Written.GetOrAdd(name, _ => new Lazy<string>(write)).Value;
 
     /// <summary>Loads a folder once per test run (building a 50k-merge tokenizer takes about a second).</summary>
     public static HfTokenizer Load(string dir) => Loaded.GetOrAdd(dir, d => new Lazy<HfTokenizer>(() => HfTokenizer.Load(d))).Value;
@@ -19,7 +23,7 @@ static class TokenizerFiles
         @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
     /// <summary>GPT-2's vocabulary and merges with a Llama 3 structure: Split regex + ByteLevel, BOS added by TemplateProcessing.</summary>
-    public static string Llama3Style() => FromGpt2("llama3", json =>
+    public static string Llama3Style() => Once("llama3", () => FromGpt2("llama3", json =>
     {
         json["pre_tokenizer"] = JsonNode.Parse($$"""
             {"type": "Sequence", "pretokenizers": [
@@ -37,25 +41,25 @@ static class TokenizerFiles
               {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
                "pair": [], "special_tokens": {}}]}
             """);
-    }, """{"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"}""", """{"eos_token_id": [50256, 50258]}""");
+    }, """{"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"}""", """{"eos_token_id": [50256, 50258]}"""));
 
     /// <summary>GPT-2's vocabulary with SmolLM's pre-tokenizer: digits split one by one, then ByteLevel.</summary>
-    public static string SmolLmStyle() => FromGpt2("smollm", json =>
+    public static string SmolLmStyle() => Once("smollm", () => FromGpt2("smollm", json =>
     {
         json["pre_tokenizer"] = JsonNode.Parse("""
             {"type": "Sequence", "pretokenizers": [
               {"type": "Digits", "individual_digits": true},
               {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true}]}
             """);
-    }, """{"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>"}""", null);
+    }, """{"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>"}""", null));
 
     /// <summary>GPT-2's vocabulary with Qwen2's NFC normalizer and im_start/im_end special tokens.</summary>
-    public static string Qwen2Style() => FromGpt2("qwen2", json =>
+    public static string Qwen2Style() => Once("qwen2", () => FromGpt2("qwen2", json =>
     {
         json["normalizer"] = JsonNode.Parse("""{"type": "NFC"}""");
         AddSpecial(json, 50257, "<|im_start|>");
         AddSpecial(json, 50258, "<|im_end|>");
-    }, """{"bos_token": null, "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"}""", null);
+    }, """{"bos_token": null, "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"}""", null));
 
     static void AddSpecial(JsonNode json, int id, string content) =>
         json["added_tokens"]!.AsArray().Add(JsonNode.Parse($$"""
@@ -79,7 +83,9 @@ static class TokenizerFiles
     /// byte_fallback with &lt;0x00&gt;..&lt;0xFF&gt;, Replace/ByteFallback/Fuse/Strip decoder, BOS template) and a
     /// hand-made vocabulary: "Hello world" merges to ▁Hello ▁world; other characters fall back to bytes.
     /// </summary>
-    public static string Llama2Style()
+    public static string Llama2Style() => Once("llama2", WriteLlama2Style);
+
+    static string WriteLlama2Style()
     {
         var vocab = new JsonObject { ["<unk>"] = 0, ["<s>"] = 1, ["</s>"] = 2 };
         for (int b = 0; b < 256; b++) vocab[$"<0x{b:X2}>"] = 3 + b;

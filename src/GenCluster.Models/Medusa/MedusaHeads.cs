@@ -1,0 +1,95 @@
+using GenCluster.Models.SafeTensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GenCluster.Models.Medusa;
+
+/// <summary>
+/// Medusa heads (Cai et al. 2024) on a base model's final hidden state h at position t: head k computes
+/// x = h; x = x + SiLU(W_{k,l} x + b_{k,l}) for each layer l; logits_k = lm_heads.k · x, proposing the token at t + 2 + k.
+/// Weights in vLLM's names: blocks.{k}.layers.{l}.weight/bias, lm_heads.{k}.weight (optionally prefixed medusa_heads.).
+/// </summary>
+public sealed class MedusaHeads : IDisposable
+{
+    readonly Tensor[][] _weights;
+    readonly Tensor?[][] _biases;
+    readonly Tensor[] _lmHeads;
+
+    /// <summary>The heads' configuration.</summary>
+    public MedusaConfig Config { get; }
+
+    /// <summary>Builds heads from tensors (they may require grad: the forward is plain differentiable torch).</summary>
+    public MedusaHeads(MedusaConfig config, Tensor[][] weights, Tensor?[][] biases, Tensor[] lmHeads)
+    {
+        if (weights.Length != config.NumHeads || lmHeads.Length != config.NumHeads || weights.Any(w => w.Length != config.NumLayers))
+            throw new ArgumentException($"expected {config.NumHeads} heads of {config.NumLayers} layers");
+        (Config, _weights, _biases, _lmHeads) = (config, weights, biases, lmHeads);
+    }
+
+    /// <summary>The tensor name of head k's layer l weight ("weight") or bias ("bias").</summary>
+    public static string LayerName(int head, int layer, string part) => $"blocks.{head}.layers.{layer}.{part}";
+
+    /// <summary>The tensor name of head k's LM head.</summary>
+    public static string LmHeadName(int head) => $"lm_heads.{head}.weight";
+
+    /// <summary>Loads a heads folder (config.json + model.safetensors) in <paramref name="dtype"/> on <paramref name="device"/>.</summary>
+    public static MedusaHeads Load(string dir, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    {
+        if (!Directory.Exists(dir)) throw new ModelFileMissingException($"Medusa heads folder not found: {dir}");
+        var config = MedusaConfig.Load(dir);
+        device ??= CPU;
+        using var checkpoint = Checkpoint.Open(dir);
+        string prefix = checkpoint.Contains(LmHeadName(0)) ? "" : checkpoint.Contains("medusa_heads." + LmHeadName(0)) ? "medusa_heads."
+            : throw new CheckpointFormatException($"{dir} has no {LmHeadName(0)} (nor medusa_heads.{LmHeadName(0)}): not Medusa heads in vLLM's format");
+        Tensor W(string name, params long[] shape) => checkpoint.Load(prefix + name, shape, dtype, device).DetachFromDisposeScope();
+        int h = config.HiddenSize, k = config.NumHeads, l = config.NumLayers;
+        var weights = Enumerable.Range(0, k).Select(i => Enumerable.Range(0, l).Select(j => W(LayerName(i, j, "weight"), h, h)).ToArray()).ToArray();
+        var biases = Enumerable.Range(0, k).Select(i => Enumerable.Range(0, l).Select(j => config.Bias ? W(LayerName(i, j, "bias"), h) : null).ToArray()).ToArray();
+        var lmHeads = Enumerable.Range(0, k).Select(i => W(LmHeadName(i), config.VocabSize, h)).ToArray();
+        return new MedusaHeads(config, weights, biases, lmHeads);
+    }
+
+    /// <summary>Logits [heads, ..., vocab] (float32) of every head for hidden states [..., hidden].</summary>
+    public Tensor Forward(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        var x = hidden.to(_lmHeads[0].dtype);
+        var logits = Enumerable.Range(0, Config.NumHeads).Select(k => F.linear(Block(k, x), _lmHeads[k])).ToArray();
+        return stack(logits, 0).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    Tensor Block(int head, Tensor x)
+    {
+        for (int l = 0; l < Config.NumLayers; l++) x = x + F.silu(F.linear(x, _weights[head][l], _biases[head][l]));
+        return x;
+    }
+
+    /// <summary>Every tensor by its vLLM name (for saving).</summary>
+    public IEnumerable<KeyValuePair<string, Tensor>> Named()
+    {
+        for (int k = 0; k < Config.NumHeads; k++)
+        {
+            for (int l = 0; l < Config.NumLayers; l++)
+            {
+                yield return new(LayerName(k, l, "weight"), _weights[k][l]);
+                if (_biases[k][l] is { } b) yield return new(LayerName(k, l, "bias"), b);
+            }
+            yield return new(LmHeadName(k), _lmHeads[k]);
+        }
+    }
+
+    /// <summary>Writes config.json and model.safetensors (float32) into <paramref name="dir"/>.</summary>
+    public void Save(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        Config.Save(dir);
+        SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), Named(), ScalarType.Float32);
+    }
+
+    /// <summary>Releases the weights.</summary>
+    public void Dispose()
+    {
+        foreach (var (_, t) in Named()) t.Dispose();
+    }
+}
