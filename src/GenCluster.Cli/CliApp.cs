@@ -20,7 +20,7 @@ public static class CliApp
             ServeCommand.Create(stdout, stderr),
             TextCommands.Tokenize(stdout),
             TextCommands.Template(stdout),
-            new Command("train", "train models") { TrainMedusaCommand.Create(stdout, stderr) },
+            TrainCommands.Create(stdout, stderr),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -26,7 +26,9 @@ internal static class ServeCommand
             await app.StartAsync(cancellation);
             await stdout.WriteLineAsync($"gencluster serving {string.Join(", ", settings.Hosting.Models.Select(m => m.Name))} on {ClusterHost.GrpcAddress(app)} (Ctrl-C to stop)");
             await stdout.FlushAsync(cancellation);
-            try { await Task.Delay(Timeout.Infinite, cancellation); }
+            // Ctrl-C or SIGTERM reach either the command line's token or the host's own console lifetime.
+            using var stopped = CancellationTokenSource.CreateLinkedTokenSource(cancellation, app.Lifetime.ApplicationStopping);
+            try { await Task.Delay(Timeout.Infinite, stopped.Token); }
             catch (OperationCanceledException) { }
             await app.StopAsync(CancellationToken.None);
             return 0;

@@ -22,7 +22,8 @@ public static class ClusterHost
     public static WebApplication Build(HostSettings settings, string[]? args = null, LogLevel logLevel = LogLevel.Warning)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
-        builder.Logging.SetMinimumLevel(logLevel);
+        // Logs go to stderr, so that stdout carries only what a command prints (e.g. serve's address).
+        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(logLevel);
         bool gateway = settings.Role != HostRole.Silo;
         if (gateway)
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(settings.ListenAddress), settings.GrpcPort, l => l.Protocols = HttpProtocols.Http2));

@@ -8,18 +8,31 @@ namespace GenCluster.Grains.Tests;
 /// <summary>Durable sessions: state in a real Redis, a silo killed mid-generation, the session finishing elsewhere.</summary>
 public sealed class SessionFailoverTests
 {
-    static ModelHostingOptions Hosting(int silo) => new() { PersistEveryTokens = 4, Models = silo == 0 ? [] : [TestCluster.Llama()] };
+    static ModelHostingOptions Hosting(int silo) => new()
+    {
+        PersistEveryTokens = 4, ResumeCheckPeriod = TimeSpan.FromSeconds(2), Models = silo == 0 ? [] : [TestCluster.Llama()],
+    };
+
+    static Task<InProcessTestCluster> StartAsync(RedisServer redis) =>
+        TestCluster.StartAsync(3, Hosting, new ClusterStorage { Kind = StorageKind.Redis, RedisConnection = redis.Connection });
+
+    static bool RedisMissing()
+    {
+        if (RedisServer.Binary is not null) return false;
+        Console.WriteLine("SKIPPED: redis-server is not installed (apt-get install redis-server; .ci/run installs it)");
+        return true;
+    }
+
+    // Another tenant's long forward pass: the session's next step queues behind it, so the silo dies mid-generation.
+    static Task HoldDevice(InProcessSiloHandle silo, ManualResetEventSlim device) =>
+        silo.ServiceProvider.GetRequiredService<ModelCatalog>().Get(TestCluster.Model).Executor.RunAsync(() => device.Wait(TimeSpan.FromSeconds(60)));
 
     [Fact]
     public async Task AKilledSilosSessionFinishesElsewhereWithTheTokensOfAnUninterruptedRun()
     {
-        if (RedisServer.Binary is null)
-        {
-            Console.WriteLine("SKIPPED: redis-server is not installed (apt-get install redis-server; .ci/run installs it)");
-            return;
-        }
+        if (RedisMissing()) return;
         using var redis = await RedisServer.StartAsync();
-        await using var cluster = await TestCluster.StartAsync(3, Hosting, new ClusterStorage { Kind = StorageKind.Redis, RedisConnection = redis.Connection });
+        await using var cluster = await StartAsync(redis);
         var order = Generations.Order(Generations.Sampled(200, seed: 2024));
         var session = cluster.Client.GetGrain<ISessionGrain>(SessionId.New(TestCluster.Model));
         var started = await session.Start(order);
@@ -32,8 +45,7 @@ public sealed class SessionFailoverTests
             {
                 received.Add(e);
                 if (received.Count < 12) continue;
-                // Hold the doomed silo's device so the session is mid-generation when the silo dies.
-                _ = doomed.ServiceProvider.GetRequiredService<ModelCatalog>().Get(TestCluster.Model).Executor.RunAsync(() => device.Wait(TimeSpan.FromSeconds(60)));
+                _ = HoldDevice(doomed, device);
                 break;
             }
             await cluster.KillSiloAsync(doomed);
@@ -46,6 +58,34 @@ public sealed class SessionFailoverTests
             Assert.NotEqual(started.Silo, info.Silo);
             Assert.Equal(Enumerable.Range(0, 200), received.Select(e => e.Position));
             Assert.Equal(Generations.Reference(order), received.Select(e => e.TokenId).ToArray());
+        }
+        finally { device.Set(); }
+    }
+
+    [Fact]
+    public async Task ASessionWithNoWatcherResumesByItselfAfterItsSiloDies()
+    {
+        if (RedisMissing()) return;
+        using var redis = await RedisServer.StartAsync();
+        await using var cluster = await StartAsync(redis);
+        var order = Generations.Order(Generations.Sampled(200, seed: 77));
+        var session = cluster.Client.GetGrain<ISessionGrain>(SessionId.New(TestCluster.Model));
+        var started = await session.Start(order);
+        var doomed = cluster.Silos.Single(s => s.SiloAddress.ToString() == started.Silo);
+        using var device = new ManualResetEventSlim();
+        _ = HoldDevice(doomed, device);
+        try
+        {
+            await cluster.KillSiloAsync(doomed);
+            // Nobody calls the session now: only its reminder can revive it. Look for the activation without creating one.
+            for (int i = 0; i < 300 && !cluster.TryGetGrainContext(session.GetGrainId(), out _); i++) await Task.Delay(100);
+
+            Assert.True(cluster.TryGetGrainContext(session.GetGrainId(), out _), "the reminder did not revive the session within 30 s");
+            var events = await Generations.ReadAllAsync(session.Watch(0));
+            var info = await session.GetInfo();
+            Assert.Equal(SessionStatus.Finished, info.Status);
+            Assert.Equal(2, info.Activations);
+            Assert.Equal(Generations.Reference(order), events.Select(e => e.TokenId).ToArray());
         }
         finally { device.Set(); }
     }

@@ -32,6 +32,8 @@ public static class TestCluster
                 o.NumMissedProbesLimit = 2;
                 o.NumVotesForDeathDeclaration = 1;
             });
+            // Lets ModelHostingOptions.ResumeCheckPeriod be seconds in tests (the production minimum is a minute).
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();

@@ -31,6 +31,10 @@ public sealed class ModelHostingOptions
     /// <summary>A running session writes its state after this many new tokens (and always at the end).</summary>
     public int PersistEveryTokens { get; set; } = 8;
 
+    /// <summary>How often a durable reminder makes sure a running session runs somewhere (it resumes sessions whose silo died
+    /// with no watcher to revive them); reminders do not fire more often than the cluster's ReminderOptions.MinimumReminderPeriod.</summary>
+    public TimeSpan ResumeCheckPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Finished sessions are forgotten this long after they end.</summary>
     public TimeSpan FinishedSessionTtl { get; set; } = TimeSpan.FromHours(1);
 }

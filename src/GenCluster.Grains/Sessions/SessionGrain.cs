@@ -23,7 +23,6 @@ public sealed partial class SessionGrain(
 {
     readonly ILogger _logger = log;
     const string KeepRunning = "keep-running";
-    static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
 
     GenerationSession? _session;
     ModelLease? _lease;
@@ -59,7 +58,7 @@ public sealed partial class SessionGrain(
             throw;
         }
         await PersistAsync();
-        await this.RegisterOrUpdateReminder(KeepRunning, ReminderPeriod, ReminderPeriod);
+        await this.RegisterOrUpdateReminder(KeepRunning, options.Value.ResumeCheckPeriod, options.Value.ResumeCheckPeriod);
         _loop = RunAsync();
         return State.ToInfo(Id);
     }
@@ -228,7 +227,8 @@ public sealed partial class SessionGrain(
         await PersistAsync();
         // From now on the reminder only has to expire the session.
         var ttl = options.Value.FinishedSessionTtl;
-        try { await this.RegisterOrUpdateReminder(KeepRunning, ttl, ttl > ReminderPeriod ? ttl : ReminderPeriod); }
+        var period = options.Value.ResumeCheckPeriod;
+        try { await this.RegisterOrUpdateReminder(KeepRunning, ttl, ttl > period ? ttl : period); }
         catch (Exception e) { LogReminderFailed(e, Id); }
     }
 

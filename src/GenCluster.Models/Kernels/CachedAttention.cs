@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using GenCluster.Models.Runtime;
 
 namespace GenCluster.Models.Kernels;
@@ -13,6 +14,7 @@ internal static unsafe class CachedAttention
     /// Attends query <paramref name="query"/> [d] over slots 0 .. past (the new token's own slot last) of
     /// <paramref name="keys"/> / <paramref name="values"/> [slots, d]; <paramref name="scores"/> holds past + 1 floats of scratch.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Attend(float* query, float* keys, float* values, int headDim, int past, bool[] rowValid, long[] rowPositions,
         int? slidingWindow, float* scores, float* output)
     {

@@ -37,6 +37,7 @@ internal static unsafe class DotKernels
     }
 
     /// <summary>float32 weights: rows [start, end) of y for <paramref name="batch"/> inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F32(float* w, int inDim, float* x, int batch, float* y, int outDim, int start, int end)
     {
         int vecEnd = inDim & ~7;
@@ -86,6 +87,7 @@ internal static unsafe class DotKernels
     /// accumulator per row would cost a load and a store per FMA); the two weight rows stay in L1 for the next four
     /// inputs. Absent inputs (<paramref name="rows"/> &lt; 4) repeat the first and are not stored.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void F32TwoByFour(float* w0, int inDim, float* x0, int rows, float* y, int outDim)
     {
         float* w1 = w0 + inDim;
@@ -116,6 +118,7 @@ internal static unsafe class DotKernels
     }
 
     /// <summary>y[0], y[1] = the two weight rows at <paramref name="w0"/> against x: the accumulators' sums plus the scalar tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Finish(float* w0, float* x, int inDim, int vecEnd, Vector256<float> first, Vector256<float> second, float* y)
     {
         float* w1 = w0 + inDim;
@@ -126,6 +129,7 @@ internal static unsafe class DotKernels
     }
 
     /// <summary>bfloat16 weights widened in registers; <paramref name="inDim"/> must be a multiple of 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Bf16(ushort* w, int inDim, float* x, int batch, float* y, int outDim, int start, int end)
     {
         var acc = stackalloc Vector256<float>[MaxBatch];
@@ -168,6 +172,7 @@ internal static unsafe class DotKernels
     }
 
     /// <summary>int8 weights with a scale per group of 32 inputs: Σ_g scale_g · Σ_{i∈g} q_i x_i; <paramref name="inDim"/> a multiple of 32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Int8(sbyte* w, float* scales, int inDim, float* x, int batch, float* y, int outDim, int start, int end)
     {
         int groups = inDim / Int8Group;

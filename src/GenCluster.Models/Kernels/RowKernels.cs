@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace GenCluster.Models.Kernels;
@@ -14,6 +15,7 @@ internal static unsafe class RowKernels
     /// <paramref name="width"/> values. The sum of squares is accumulated in double (torch's float32 cascade sum is
     /// as close to exact for these widths).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RmsNorm(float* x, float* weight, float* y, int rows, int width, float eps)
     {
         for (int r = 0; r < rows; r++)
@@ -27,6 +29,7 @@ internal static unsafe class RowKernels
     }
 
     /// <summary>x += y over <paramref name="count"/> values (the residual connection).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add(float* x, float* y, long count)
     {
         long i = 0;
@@ -38,6 +41,7 @@ internal static unsafe class RowKernels
     /// SwiGLU (Shazeer 2020): out = silu(gate) · up with silu(g) = g / (1 + e^(-g)), for rows laid out as
     /// [gate (width) | up (width)] (the fused gate/up product).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SiluGate(float* gateUp, float* output, int rows, int width)
     {
         var one = Vector256<float>.One;
@@ -58,6 +62,7 @@ internal static unsafe class RowKernels
     /// Replaces <paramref name="length"/> scores by e^(score - max) and returns their sum; a score of -∞ (a hidden
     /// slot) becomes exactly 0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ExpShifted(float* scores, int length, float max)
     {
         int i = 0;
@@ -86,6 +91,7 @@ internal static unsafe class RowKernels
     /// with rotate_half(x) = [-x₂, x₁]; cos and sin are the table rows [head_dim] of the token's position.
     /// <paramref name="x"/> and <paramref name="output"/> may be the same memory.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rotate(float* x, float* cos, float* sin, float* output, int headDim)
     {
         int half = headDim / 2;
@@ -98,6 +104,7 @@ internal static unsafe class RowKernels
     }
 
     /// <summary>Σ a_i b_i over <paramref name="length"/> values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(float* a, float* b, int length)
     {
         int i = 0;
@@ -109,6 +116,7 @@ internal static unsafe class RowKernels
     }
 
     /// <summary>y += a · x over <paramref name="length"/> values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd(float a, float* x, float* y, int length)
     {
         int i = 0;
