@@ -28,14 +28,16 @@ public sealed record DraftAcceptance(int Proposed, int Accepted, int Rounds, int
         var outputs = new List<long[]>();
         foreach (var prompt in prompts)
         {
+            using var targetCache = new CachedSequence(target);
+            using var draftCache = new CachedSequence(draft);
             var sequence = new List<long>(prompt);
             var goal = prompt.Length + newTokens;
             while (sequence.Count < goal)
             {
                 var proposal = new List<long>();
-                for (var i = 0; i < k; i++) proposal.Add(Greedy(draft, [.. sequence, .. proposal], 1)[0]);
-                // One target pass scores the prompt plus all K proposals: choice j is the target's token after proposal[..j].
-                var choices = Greedy(target, [.. sequence, .. proposal], k + 1);
+                for (var i = 0; i < k; i++) proposal.Add(draftCache.Greedy([.. sequence, .. proposal], 1)[0]);
+                // One target pass scores all K proposals: choice j is the target's token after proposal[..j].
+                var choices = targetCache.Greedy([.. sequence, .. proposal], k + 1);
                 var agreed = 0;
                 while (agreed < k && proposal[agreed] == choices[agreed]) agreed++;
                 var step = proposal.Take(agreed).Append(choices[agreed]).Take(goal - sequence.Count).ToList();
@@ -61,13 +63,26 @@ public sealed record DraftAcceptance(int Proposed, int Accepted, int Rounds, int
         return Measure(target.Model, draft.Model, chosen, newTokens, k);
     }
 
-    /// <summary>Argmax tokens at the last <paramref name="count"/> positions of a fresh forward pass over <paramref name="ids"/>.</summary>
-    static long[] Greedy(ICausalLM model, long[] ids, int count)
+    /// <summary>A model's KV cache over a token sequence that grows and is cut back when proposals are rejected.</summary>
+    sealed class CachedSequence(ICausalLM model) : IDisposable
     {
-        using var scope = NewDisposeScope();
-        using var cache = model.CreateCache(1);
-        using var result = model.Forward(ForwardRequest.Single(ids, OutputPositions.All), cache);
-        var last = result.Logits[0].narrow(0, ids.Length - count, count);
-        return last.argmax(-1).data<long>().ToArray();
+        readonly KvCache cache = model.CreateCache(1);
+        readonly List<long> cached = [];
+
+        /// <summary>Argmax tokens at the last <paramref name="count"/> positions of <paramref name="ids"/>, feeding only what the cache lacks.</summary>
+        public long[] Greedy(long[] ids, int count)
+        {
+            var keep = 0;
+            while (keep < cached.Count && keep < ids.Length - count && cached[keep] == ids[keep]) keep++;
+            cache.Truncate(keep);
+            cached.RemoveRange(keep, cached.Count - keep);
+            var fresh = ids[keep..];
+            using var scope = NewDisposeScope();
+            using var result = model.Forward(ForwardRequest.Single(fresh, OutputPositions.All), cache);
+            cached.AddRange(fresh);
+            return result.Logits[0].narrow(0, fresh.Length - count, count).argmax(-1).data<long>().ToArray();
+        }
+
+        public void Dispose() => cache.Dispose();
     }
 }
