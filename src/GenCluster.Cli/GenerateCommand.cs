@@ -1,6 +1,7 @@
 using System.CommandLine;
 using GenCluster.Decoding;
 using GenCluster.Models;
+using GenCluster.Models.Config;
 using GenCluster.Sampling;
 
 namespace GenCluster.Cli;
@@ -71,9 +72,11 @@ internal static class GenerateCommand
         var method = methods.FirstOrDefault(m => m.Name == name);
         if (name is not null && method is null && !SamplingMethods.Names.Contains(name))
             throw new UsageException($"--method must be one of {string.Join(", ", SamplingMethods.Names.Concat(methods.Select(m => m.Name)))}; got '{r.GetValue(f.Method)}'");
-        var sampling = BuildSampling(f, r, method is null ? r.GetValue(f.Method) : null);
+        var samplingMethod = method is null ? r.GetValue(f.Method) : null;
+        BuildSampling(f, r, samplingMethod, null); // bad sampling flags fail before the model loads
         var modelDir = await ModelLocator.ResolveOrDownloadAsync(r.GetValue(f.Model), r.GetValue(f.HfToken), stderr, cancellation);
         using var loaded = ModelLoader.Load(modelDir, new LoadOptions { Dtype = r.GetValue(f.Dtype)!, Device = r.GetValue(f.Device)!, CpuKernels = !r.GetValue(f.NoFastPath) });
+        var sampling = BuildSampling(f, r, samplingMethod, loaded.Generation);
         var text = PromptText.For(modelDir, r.GetValue(f.ChatTemplate));
         var context = new GenerationContext(
             loaded, text, PromptIds(f, r, text),
@@ -93,14 +96,18 @@ internal static class GenerateCommand
         var prompt = r.GetValue(f.Prompt) ?? (r.GetValue(f.PromptFile) is { } file ? ReadPromptFile(file) : null);
         var eos = r.GetValue(f.EosTokenId) is { } eosFlag ? ParseIds(eosFlag, "--eos_token_id") : null;
         var order = new RemoteGeneration.Order(r.GetValue(f.Model), prompt, ids, r.GetValue(f.ApplyChatTemplate), r.GetValue(f.System),
-            BuildSampling(f, r, r.GetValue(f.Method)), eos, r.GetValue(f.Overflow)!);
+            BuildSampling(f, r, r.GetValue(f.Method), null), eos, r.GetValue(f.Overflow)!);
         return RemoteGeneration.RunAsync(server, order, r.GetValue(f.Output) == "json", stdout, stderr, cancellation);
     }
 
-    /// <summary>The sampling params; <paramref name="samplingMethod"/> is --method when it names a sampling method (null for strategies).</summary>
-    static SamplingParams BuildSampling(Flags f, ParseResult r, string? samplingMethod)
+    /// <summary>
+    /// The sampling params: a preset, else the model's generation_config.json defaults (as transformers' generate()
+    /// uses them), overridden by explicit flags. <paramref name="samplingMethod"/> is --method when it names a
+    /// sampling method (null for strategies).
+    /// </summary>
+    static SamplingParams BuildSampling(Flags f, ParseResult r, string? samplingMethod, GenerationConfig? defaults)
     {
-        var p = r.GetValue(f.Preset) is { } preset ? SamplingPresets.Get(preset) : new SamplingParams();
+        var p = r.GetValue(f.Preset) is { } preset ? SamplingPresets.Get(preset) : FromGenerationConfig(defaults);
         p = p with
         {
             Temperature = r.GetValue(f.Temperature) ?? p.Temperature,
@@ -123,9 +130,20 @@ internal static class GenerateCommand
         var epsilon = r.GetValue(f.Epsilon);
         if (samplingMethod is not null) return SamplingMethods.Apply(samplingMethod, p, epsilon);
         if (epsilon is { } cut) p = p with { EpsilonCutoff = cut };
-        // Without --method, any sampling flag means sampling (as the classic scripts do); none means greedy.
+        // Without --method, any sampling flag means sampling (as the classic scripts do); none means the model's default.
         bool samplingFlag = new Option[] { f.Temperature, f.TopK, f.TopP, f.MinP, f.TypicalP, f.Epsilon }.Any(o => r.GetResult(o) is not null);
-        return (r.GetValue(f.Preset) is null ? p with { DoSample = samplingFlag } : p).Validate();
+        return (r.GetValue(f.Preset) is null ? p with { DoSample = samplingFlag || (defaults?.DoSample ?? false) } : p).Validate();
+    }
+
+    static SamplingParams FromGenerationConfig(GenerationConfig? g)
+    {
+        var p = new SamplingParams();
+        if (g is null) return p;
+        return p with
+        {
+            Temperature = g.Temperature ?? p.Temperature, TopK = g.TopK ?? p.TopK, TopP = g.TopP ?? p.TopP,
+            RepetitionPenalty = g.RepetitionPenalty ?? p.RepetitionPenalty,
+        };
     }
 
     static IReadOnlyList<long> PromptIds(Flags f, ParseResult r, PromptText? text)
