@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Reproduces models/default and models/default-draft: corpus -> tokenizer -> target -> draft -> acceptance.
+# Reproduces models/default and models/default-draft: corpus -> tokenizer -> target -> draft -> acceptance -> Medusa heads.
 # Each training step runs in the foreground here; for long runs start them with nohup (they resume from RUN/<name>/checkpoint).
 # Usage: scripts/train-default-models.sh [work-dir]   (default /work/train-runs)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-/work/train-runs}"
-dotnet build "$repo/tools/GenCluster.TrainRunner" -o "$work/bin/runner"
-run="$work/bin/runner/GenCluster.TrainRunner"
+dotnet build -c Release "$repo/src/GenCluster.Cli" -o "$work/bin/cli"
+run="$work/bin/cli/gencluster"
 
 "$repo/scripts/make-corpus.sh" "$work/corpus/kjv"
 "$run" train tokenizer --data "$work/corpus/kjv" --out "$work/tokenizer" --vocab 4096
@@ -22,3 +22,6 @@ run="$work/bin/runner/GenCluster.TrainRunner"
   --lr 2e-3 --min-lr 2e-4 --warmup 30 --checkpoint-every 50 --eval-every 200 --log-every 20 --threads 1 --dtype f32
 
 "$run" train acceptance --target "$repo/models/default" --draft "$repo/models/default-draft" --data "$work/corpus/kjv" --k 4
+
+"$run" train medusa --model "$repo/models/default" --data "$work/corpus/kjv/train.txt" --output "$repo/models/default-medusa" \
+  --steps 300 --batch-size 8 --seq-len 128
