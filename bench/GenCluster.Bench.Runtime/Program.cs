@@ -72,7 +72,11 @@ var result = new JsonObject
     ["command"] = "dotnet run -c Release --project bench/GenCluster.Bench.Runtime -- " + string.Join(' ', args),
 };
 var json = result.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-if (outPath != "") File.WriteAllText(outPath, json + "\n");
+if (outPath != "")
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+    File.WriteAllText(outPath, json + "\n");
+}
 Console.WriteLine(json);
 
 static (double Prefill, double Decode, int Generated) Measure(LoadedModel loaded, GenerationRequest request)
