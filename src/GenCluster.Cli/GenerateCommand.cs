@@ -78,8 +78,13 @@ internal static class GenerateCommand
         using var loaded = ModelLoader.Load(modelDir, new LoadOptions { Dtype = r.GetValue(f.Dtype)!, Device = r.GetValue(f.Device)!, CpuKernels = !r.GetValue(f.NoFastPath) });
         var sampling = BuildSampling(f, r, samplingMethod, loaded.Generation);
         var text = PromptText.For(modelDir, r.GetValue(f.ChatTemplate));
+        var prompt = PromptIds(f, r, text);
+        // Without an explicit --max_new_tokens the budget is the default or what the context window leaves, whichever
+        // is smaller (as vLLM sizes max_tokens); an explicit budget that does not fit stays an error.
+        if (r.GetResult(f.MaxNewTokens) is null or { Implicit: true })
+            sampling = sampling with { MaxNewTokens = Math.Max(1, Math.Min(sampling.MaxNewTokens, loaded.Config.MaxPositions - prompt.Count)) };
         var context = new GenerationContext(
-            loaded, text, PromptIds(f, r, text),
+            loaded, text, prompt,
             r.GetValue(f.EosTokenId) is { } eosFlag ? ParseIds(eosFlag, "--eos_token_id") : loaded.EosTokenIds,
             sampling,
             r.GetValue(f.Overflow) switch { "truncate-left" => ContextOverflow.TruncateLeft, "slide" => ContextOverflow.Slide, _ => ContextOverflow.Error },

@@ -22,6 +22,21 @@ public sealed class DefaultModelTests : IDisposable
     }
 
     [Fact]
+    public async Task TheDefaultBudgetShrinksToTheContextWindowButAnExplicitOneMustFit()
+    {
+        // models/default has 256 positions: the default 500 new tokens become 256 - prompt.
+        var (code, stdout, stderr) = await CliRunner.RunAsync("generate", "--prompt", "In the beginning", "--method", "greedy", "--output", "json");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        int prompt = json.RootElement.GetProperty("prompt_token_ids").GetArrayLength();
+        var generated = json.RootElement.GetProperty("token_ids").GetArrayLength();
+        Assert.True(generated == 256 - prompt || json.RootElement.GetProperty("finish_reason").GetString() == "eos", $"{generated} tokens");
+        (code, _, stderr) = await CliRunner.RunAsync("generate", "--prompt", "In the beginning", "--max_new_tokens", "500");
+        Assert.Equal(2, code);
+        Assert.Contains("context window", stderr);
+    }
+
+    [Fact]
     public async Task GenerationConfigSamplingDefaultsApplyUnlessFlagsOverrideThem()
     {
         foreach (var f in Directory.GetFiles(Fixtures.Model("llama-tiny"))) File.Copy(f, Path.Combine(_dir, Path.GetFileName(f)));
