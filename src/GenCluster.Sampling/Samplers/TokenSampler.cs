@@ -13,9 +13,10 @@ public static class TokenSampler
     public static TokenChoice[] Choose(SamplingParams p, Tensor rawLogits, Tensor processedScores, ReadOnlySpan<ulong> seeds, ReadOnlySpan<long> steps, int topLogprobs = 0) =>
         p.IsGreedy ? Greedy(rawLogits, processedScores, topLogprobs) : Sample(rawLogits, processedScores, seeds, steps, topLogprobs);
 
-    /// <summary>argmax of each processed row (the first index on ties, like torch.argmax).</summary>
+    /// <summary>argmax of each processed row (the first index on ties, as torch.argmax documents).</summary>
+    /// <remarks>Computed by torch on the row, so a decode step copies no vocabulary-sized array to managed memory.</remarks>
     public static TokenChoice[] Greedy(Tensor rawLogits, Tensor processedScores, int topLogprobs = 0) =>
-        Choose(rawLogits, processedScores, topLogprobs, (row, _) => ArgMax(row));
+        Choose(rawLogits, processedScores, topLogprobs, processed => processed.argmax(-1).data<long>().ToArray());
 
     /// <summary>One multinomial draw per row from softmax(processed); row r uses the uniform of (seeds[r], steps[r], stream 0).</summary>
     public static TokenChoice[] Sample(Tensor rawLogits, Tensor processedScores, ReadOnlySpan<ulong> seeds, ReadOnlySpan<long> steps, int topLogprobs = 0)
@@ -25,30 +26,35 @@ public static class TokenSampler
             throw new ArgumentException($"need one seed and one step per row: batch {batch}, got {seeds.Length} seeds and {steps.Length} steps");
         var u = new double[batch];
         for (var r = 0; r < batch; r++) u[r] = SeededUniform.Next(seeds[r], steps[r]);
-        return Choose(rawLogits, processedScores, topLogprobs, (row, r) => CategoricalDraw.PickFromScores(row, u[r]));
+        return Choose(rawLogits, processedScores, topLogprobs, processedCpu =>
+        {
+            var vocab = (int)processedCpu.shape[1];
+            var processed = processedCpu.data<float>().ToArray();
+            var chosen = new long[batch];
+            // Rows are independent and each depends only on its own scores and uniform, so the parallel loop is deterministic.
+            Parallel.For(0, batch, r => chosen[r] = CategoricalDraw.PickFromScores(processed.AsSpan(r * vocab, vocab), u[r]));
+            return chosen;
+        });
     }
 
-    delegate int RowChoice(ReadOnlySpan<float> processedRow, int row);
-
-    static TokenChoice[] Choose(Tensor rawLogits, Tensor processedScores, int topLogprobs, RowChoice choose)
+    static TokenChoice[] Choose(Tensor rawLogits, Tensor processedScores, int topLogprobs, Func<Tensor, long[]> choose)
     {
         if (rawLogits.ndim != 2 || !rawLogits.shape.SequenceEqual(processedScores.shape))
             throw new ArgumentException($"raw logits and processed scores must both be [batch, vocab], got [{string.Join(", ", rawLogits.shape)}] and [{string.Join(", ", processedScores.shape)}]");
         using var scope = NewDisposeScope();
         var (batch, vocab) = ((int)processedScores.shape[0], (int)processedScores.shape[1]);
         var processedCpu = processedScores.detach().to(float32).cpu().contiguous();
-        var processed = processedCpu.data<float>().ToArray();
         var processedLse = processedCpu.logsumexp(-1).data<float>().ToArray();
         var raw = rawLogits.detach().to(float32).cpu();
         var rawLse = raw.logsumexp(-1).data<float>().ToArray();
-        var chosen = new long[batch];
-        // Rows are independent and each depends only on its own scores and uniform, so the parallel loop is deterministic.
-        Parallel.For(0, batch, r => chosen[r] = choose(processed.AsSpan(r * vocab, vocab), r));
-        var rawChosen = raw.gather(1, tensor(chosen).unsqueeze(1)).data<float>().ToArray();
+        var chosen = choose(processedCpu);
+        var index = tensor(chosen).unsqueeze(1);
+        var rawChosen = raw.gather(1, index).data<float>().ToArray();
+        var processedChosen = processedCpu.gather(1, index).data<float>().ToArray();
         var top = TopLogprobs(raw, rawLse, Math.Min(topLogprobs, vocab));
         var result = new TokenChoice[batch];
         for (var r = 0; r < batch; r++)
-            result[r] = new TokenChoice(chosen[r], processed[r * vocab + chosen[r]] - processedLse[r], rawChosen[r] - rawLse[r], top[r]);
+            result[r] = new TokenChoice(chosen[r], processedChosen[r] - processedLse[r], rawChosen[r] - rawLse[r], top[r]);
         return result;
     }
 
@@ -62,13 +68,5 @@ public static class TokenSampler
         return Enumerable.Range(0, batch)
             .Select(r => Enumerable.Range(r * n, n).Select(i => new TokenLogprob(ix[i], v[i] - lse[r])).ToArray())
             .ToArray();
-    }
-
-    static int ArgMax(ReadOnlySpan<float> row)
-    {
-        var best = 0;
-        for (var i = 1; i < row.Length; i++)
-            if (row[i] > row[best]) best = i;
-        return best;
     }
 }
