@@ -145,7 +145,8 @@ public sealed class GenerationSession : IGenerationRun
             _prompts[prompt].Concat(seqs[r].Generated).ToArray().CopyTo(ids, r * (_prompts[prompt].Length + generated));
         var inputIds = tensor(ids, new long[] { seqs.Length, _prompts[prompt].Length + generated }, device: logits.device);
         var raw = logits.index_select(0, tensor(cacheRows.Select(r => (long)r).ToArray(), device: logits.device));
-        var constrained = raw.clone();
+        // Constraints mask in place; the processors never modify their input, so without a constraint raw serves as is.
+        var constrained = seqs.Any(s => s.Constraint is not null) ? raw.clone() : raw;
         for (int r = 0; r < seqs.Length; r++) seqs[r].Constraint?.Mask(constrained.narrow(0, r, 1));
         var processed = _pipelines[prompt].Process(inputIds, constrained);
         var choices = TokenSampler.Choose(p, raw, processed, seqs.Select(s => s.Seed).ToArray(), seqs.Select(s => (long)s.Generated.Count).ToArray(), p.TopLogprobs);

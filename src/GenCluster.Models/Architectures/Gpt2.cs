@@ -72,7 +72,7 @@ public sealed class Gpt2 : ICausalLM
             throw new ArgumentOutOfRangeException(nameof(request), $"position {layout.MaxPosition} exceeds GPT-2's {Config.MaxPositions} learned positions");
         long batch = request.InputIds.GetLength(0), count = request.InputIds.GetLength(1);
         int h = Config.HiddenSize, heads = Config.NumHeads, d = Config.HeadDim;
-        var ids = Llama.TokenTensor(request.InputIds, Device);
+        var ids = request.InputTensor(Device);
         var x = (_wte?.index_select(0, ids.view(-1)) ?? _lmHead.Rows(ids.view(-1))).view(batch, count, h) + _wpe.index_select(0, layout.Positions.view(-1)).view(batch, count, h);
         for (int l = 0; l < _blocks.Length; l++)
         {

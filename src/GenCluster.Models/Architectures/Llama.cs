@@ -85,7 +85,7 @@ public sealed class Llama : ICausalLM
         using var scope = NewDisposeScope();
         using var layout = StepLayout.Prepare(request, cache, Config.NumHeads / Config.NumKvHeads, Config.SlidingWindow, Device, Dtype);
         long batch = request.InputIds.GetLength(0), count = request.InputIds.GetLength(1);
-        var ids = TokenTensor(request.InputIds, Device);
+        var ids = request.InputTensor(Device);
         var x = (_embed?.index_select(0, ids.view(-1)) ?? _lmHead.Rows(ids.view(-1))).view(batch, count, -1);
         var (cos, sin) = _rope.For(layout.Positions, layout.MaxPosition);
         for (int l = 0; l < _layers.Length; l++)
@@ -115,13 +115,6 @@ public sealed class Llama : ICausalLM
         var x32 = x.to(ScalarType.Float32);
         var normed = x32 * (x32.pow(2).mean(new long[] { -1 }, keepdim: true) + Config.NormEps).rsqrt();
         return weight * normed.to(Dtype);
-    }
-
-    internal static Tensor TokenTensor(long[,] ids, Device device)
-    {
-        var flat = new long[ids.Length];
-        Buffer.BlockCopy(ids, 0, flat, 0, flat.Length * sizeof(long));
-        return tensor(flat, new long[] { ids.GetLength(0), ids.GetLength(1) }).to(device);
     }
 
     public void Dispose()

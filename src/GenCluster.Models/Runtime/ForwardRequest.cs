@@ -19,6 +19,14 @@ public sealed record ForwardRequest(long[,] InputIds)
     public OutputPositions Outputs { get; init; } = OutputPositions.Last;
     public bool ReturnHidden { get; init; }
 
+    /// <summary>The input ids as an int64 tensor [batch, new] on <paramref name="device"/> (every architecture's first step).</summary>
+    internal Tensor InputTensor(Device device)
+    {
+        var flat = new long[InputIds.Length];
+        Buffer.BlockCopy(InputIds, 0, flat, 0, flat.Length * sizeof(long));
+        return tensor(flat, new long[] { InputIds.GetLength(0), InputIds.GetLength(1) }).to(device);
+    }
+
     /// <summary>A single sequence's tokens.</summary>
     public static ForwardRequest Single(IReadOnlyList<long> ids, OutputPositions outputs = OutputPositions.Last)
     {
