@@ -24,7 +24,7 @@ public sealed class Llama : ICausalLM
     readonly Layer[] _layers;
     readonly RotaryEmbedding _rope;
     readonly int _qSize, _kvSize;
-    readonly LlamaDecodeStep? _decodeStep; // the fused CPU decode step, when the fast path is on
+    readonly LlamaDecodeStep? _decodeStep; // the fused CPU pass (decode steps, verification, short prefills), when the fast path is on
 
     public ModelConfig Config { get; }
     public Device Device { get; }
@@ -67,10 +67,10 @@ public sealed class Llama : ICausalLM
             _decodeStep = new LlamaDecodeStep(config, _layers, _embed, _norm, _lmHead, _rope);
     }
 
-    /// <summary>Whether plain decode steps take the fused step (tests turn it off to compare with the per-op path).</summary>
+    /// <summary>Whether forwards the fused pass handles take it (tests turn it off to compare with the per-op path).</summary>
     internal bool FusedDecode { get; set; } = true;
 
-    /// <summary>Decode steps the fused step has run.</summary>
+    /// <summary>Forwards the fused pass has run.</summary>
     internal long FusedSteps => _decodeStep?.Steps ?? 0;
 
     /// <summary>Builds the model from a checkpoint, converting weights to <paramref name="dtype"/> on <paramref name="device"/>.</summary>

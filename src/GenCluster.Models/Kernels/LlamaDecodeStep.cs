@@ -6,27 +6,35 @@ using static TorchSharp.torch;
 namespace GenCluster.Models.Kernels;
 
 /// <summary>
-/// One decode step of the Llama family on raw float32 memory, in the manner of llama2.c's run.c: every row feeds one
-/// new token, and the whole step (embedding, per layer RMSNorm → qkv → RoPE → cache append → attention → o_proj →
-/// residual → RMSNorm → gate/up → SwiGLU → down → residual, final norm, LM head) runs as C# loops and SIMD products
-/// on the worker pool, with no torch op but the two output tensors. The numbers are those of <see cref="Llama"/>'s
-/// torch path (same formulas and rounding order; sums may differ in the last bits).
+/// A forward pass of the Llama family over a few new tokens on raw float32 memory, in the manner of llama2.c's run.c:
+/// a decode step (one token per row), a speculative or Medusa tree verification (several tokens of one row, explicit
+/// positions and a tree mask) or a short prefill. Every new token is one activation row, and the whole pass (embedding,
+/// per layer RMSNorm → qkv → RoPE → cache append → attention → o_proj → residual → RMSNorm → gate/up → SwiGLU → down →
+/// residual, final norm, LM head) runs as C# loops and SIMD products on the worker pool, with no torch op but the
+/// output tensors. The numbers are those of <see cref="Llama"/>'s torch path (same formulas and rounding order; sums
+/// may differ in the last bits).
 /// </summary>
 internal sealed unsafe class LlamaDecodeStep : IDisposable
 {
+    /// <summary>
+    /// Most new tokens (over all rows) one fused pass takes: a Medusa tree plus its root fits; longer prefills are
+    /// torch's large matrix products, which beat 8-row kernels there.
+    /// </summary>
+    public const int MaxRows = 64;
+
     readonly Llama.Layer[] _layers;
     readonly nint[] _inputNorms, _postNorms;
     readonly float* _embed; // null when the rows come from the (tied) LM head
     readonly float* _finalNorm;
     readonly PackedLinear _lmHead;
     readonly RotaryEmbedding _rope;
-    readonly DecodeScratch?[] _scratch = new DecodeScratch?[DotKernels.MaxBatch + 1];
     readonly object _gate = new();
     readonly int _vocab, _hidden, _heads, _kvHeads, _headDim, _qSize, _kvSize, _intermediate;
     readonly int? _slidingWindow;
     readonly float _eps;
+    DecodeScratch? _scratch;
 
-    /// <summary>Steps run so far (tests check that the fused path is the one taken).</summary>
+    /// <summary>Fused passes run so far (tests check that the fused path is the one taken).</summary>
     internal long Steps { get; private set; }
 
     /// <summary>Takes the model's tensors (not ownership); every linear layer must use the CPU kernels.</summary>
@@ -45,64 +53,79 @@ internal sealed unsafe class LlamaDecodeStep : IDisposable
         (_lmHead, _rope) = (lmHead, rope);
     }
 
-    /// <summary>A plain decode step: one real token per row, at most 8 rows, default positions, no tree mask.</summary>
+    /// <summary>At most <see cref="MaxRows"/> new tokens in all, every one real (no left padding among them).</summary>
     public static bool Handles(ForwardRequest request)
     {
         var ids = request.InputIds;
-        int batch = ids.GetLength(0);
-        if (ids.GetLength(1) != 1 || batch < 1 || batch > DotKernels.MaxBatch || request.TreeMask is not null || request.Positions is not null) return false;
+        int batch = ids.GetLength(0), count = ids.GetLength(1);
+        if (batch < 1 || count < 1 || batch * count > MaxRows) return false;
         if (request.AttentionMask is not { } mask) return true;
-        if (mask.GetLength(0) != batch || mask.GetLength(1) != 1) return false;
-        for (int b = 0; b < batch; b++) if (mask[b, 0] == 0) return false;
+        if (mask.GetLength(0) != batch || mask.GetLength(1) != count) return false;
+        foreach (var m in mask) if (m == 0) return false;
         return true;
     }
 
-    /// <summary>Runs the step, appending each row's key/value to <paramref name="cache"/>; logits [batch, 1, vocab].</summary>
+    /// <summary>Runs the pass, appending every new token's key/value to <paramref name="cache"/>; logits [batch, new or 1, vocab].</summary>
     public ForwardResult Run(ForwardRequest request, KvCache cache)
     {
         lock (_gate)
         {
             var ids = request.InputIds;
-            int batch = ids.GetLength(0);
-            for (int b = 0; b < batch; b++)
-                if (ids[b, 0] < 0 || ids[b, 0] >= _vocab) throw new ArgumentOutOfRangeException(nameof(request), $"token id {ids[b, 0]} is outside the vocabulary [0, {_vocab})");
+            int batch = ids.GetLength(0), count = ids.GetLength(1), rows = batch * count;
+            foreach (var id in ids)
+                if (id < 0 || id >= _vocab) throw new ArgumentOutOfRangeException(nameof(request), $"token id {id} is outside the vocabulary [0, {_vocab})");
             var positions = StepLayout.Reserve(request, cache);
-            int past = cache.Length;
-            var s = _scratch[batch] ??= new DecodeScratch(batch, _hidden, _qSize + 2 * _kvSize, _qSize, _intermediate, _heads);
-            s.EnsureSlots(past + 1);
-            var logits = empty(new long[] { batch, 1, _vocab }, ScalarType.Float32);
-            var hidden = request.ReturnHidden ? empty(new long[] { batch, 1, _hidden }, ScalarType.Float32) : null;
+            var step = new StepRows(batch, count, cache.Length, request.TreeMask);
+            var s = Scratch(rows);
+            s.EnsureSlots(step.Past + count);
+            int outputs = request.Outputs == OutputPositions.All ? count : 1;
+            var logits = empty(new long[] { batch, outputs, _vocab }, ScalarType.Float32);
+            var hidden = request.ReturnHidden ? empty(new long[] { batch, outputs, _hidden }, ScalarType.Float32) : null;
 
-            for (int b = 0; b < batch; b++) Embed(ids[b, 0], s.Residual + (long)b * _hidden);
             long maxPosition = 0;
-            for (int b = 0; b < batch; b++) maxPosition = Math.Max(maxPosition, positions[b, 0]);
+            for (int r = 0; r < rows; r++)
+            {
+                Embed(ids[r / count, r % count], s.Residual + (long)r * _hidden);
+                maxPosition = Math.Max(maxPosition, positions[r / count, r % count]);
+            }
             var (cos, sin) = _rope.Covering(maxPosition);
             float* cosTable = TensorMemory.Floats(cos), sinTable = TensorMemory.Floats(sin);
             for (int l = 0; l < _layers.Length; l++)
             {
                 var layer = _layers[l];
-                RowKernels.RmsNorm(s.Residual, (float*)_inputNorms[l], s.Normed, batch, _hidden, _eps);
-                layer.Qkv.Multiply(s.Normed, batch, s.Qkv);
+                RowKernels.RmsNorm(s.Residual, (float*)_inputNorms[l], s.Normed, rows, _hidden, _eps);
+                layer.Qkv.Multiply(s.Normed, rows, s.Qkv);
                 var (keys, values) = cache.LayerMemory(l);
-                AppendRotated(s, (float*)keys, (float*)values, cache.Capacity, past, positions, cosTable, sinTable);
-                Attend(s, (float*)keys, (float*)values, cache, past);
-                layer.O.Multiply(s.Attended, batch, s.Projected);
-                RowKernels.Add(s.Residual, s.Projected, (long)batch * _hidden);
+                AppendRotated(s, step, (float*)keys, (float*)values, cache.Capacity, positions, cosTable, sinTable);
+                Attend(s, step, (float*)keys, (float*)values, cache);
+                layer.O.Multiply(s.Attended, rows, s.Projected);
+                RowKernels.Add(s.Residual, s.Projected, (long)rows * _hidden);
 
-                RowKernels.RmsNorm(s.Residual, (float*)_postNorms[l], s.Normed, batch, _hidden, _eps);
-                layer.GateUp.Multiply(s.Normed, batch, s.GateUp);
-                RowKernels.SiluGate(s.GateUp, s.Gated, batch, _intermediate);
-                layer.Down.Multiply(s.Gated, batch, s.Projected);
-                RowKernels.Add(s.Residual, s.Projected, (long)batch * _hidden);
+                RowKernels.RmsNorm(s.Residual, (float*)_postNorms[l], s.Normed, rows, _hidden, _eps);
+                layer.GateUp.Multiply(s.Normed, rows, s.GateUp);
+                RowKernels.SiluGate(s.GateUp, s.Gated, rows, _intermediate);
+                layer.Down.Multiply(s.Gated, rows, s.Projected);
+                RowKernels.Add(s.Residual, s.Projected, (long)rows * _hidden);
             }
-            cache.Commit(1);
+            cache.Commit(count);
 
             float* final = hidden is null ? s.Normed : TensorMemory.Floats(hidden);
-            RowKernels.RmsNorm(s.Residual, _finalNorm, final, batch, _hidden, _eps);
-            _lmHead.Multiply(final, batch, TensorMemory.Floats(logits));
+            if (outputs == count) RowKernels.RmsNorm(s.Residual, _finalNorm, final, rows, _hidden, _eps);
+            else // only each row's last token: its final state packed into row b
+                for (int b = 0; b < batch; b++)
+                    RowKernels.RmsNorm(s.Residual + ((long)b * count + count - 1) * _hidden, _finalNorm, final + (long)b * _hidden, 1, _hidden, _eps);
+            _lmHead.Multiply(final, batch * outputs, TensorMemory.Floats(logits));
             Steps++;
             return new ForwardResult(logits, hidden);
         }
+    }
+
+    DecodeScratch Scratch(int rows)
+    {
+        if (_scratch is { } s && s.Rows >= rows) return s;
+        _scratch?.Dispose();
+        // Decode batches (up to 8 rows) never reallocate; verification grows the buffers once to its size.
+        return _scratch = new DecodeScratch(Math.Max(rows, DotKernels.MaxBatch), _hidden, _qSize + 2 * _kvSize, _qSize, _intermediate, _heads);
     }
 
     void Embed(long id, float* destination)
@@ -111,42 +134,55 @@ internal sealed unsafe class LlamaDecodeStep : IDisposable
         else Buffer.MemoryCopy(_embed + id * _hidden, destination, _hidden * sizeof(float), _hidden * sizeof(float));
     }
 
-    /// <summary>Rotates q in place and writes rotated k and v into slot <paramref name="slot"/> of the cache buffers [batch, kv_heads, capacity, d].</summary>
-    void AppendRotated(DecodeScratch s, float* keys, float* values, int capacity, int slot, long[,] positions, float* cosTable, float* sinTable)
+    /// <summary>Rotates q in place and writes rotated k and v into each token's slot of the cache buffers [batch, kv_heads, capacity, d].</summary>
+    void AppendRotated(DecodeScratch s, StepRows step, float* keys, float* values, int capacity, long[,] positions, float* cosTable, float* sinTable)
     {
         int width = _qSize + 2 * _kvSize;
         long bytes = _headDim * sizeof(float);
-        for (int b = 0; b < s.Batch; b++)
+        for (int r = 0; r < step.Rows; r++)
         {
-            float* q = s.Qkv + (long)b * width, k = q + _qSize, v = k + _kvSize;
-            float* cos = cosTable + positions[b, 0] * _headDim, sin = sinTable + positions[b, 0] * _headDim;
+            var (b, t) = step.Of(r);
+            float* q = s.Qkv + (long)r * width, k = q + _qSize, v = k + _kvSize;
+            float* cos = cosTable + positions[b, t] * _headDim, sin = sinTable + positions[b, t] * _headDim;
             for (int h = 0; h < _heads; h++) RowKernels.Rotate(q + h * _headDim, cos, sin, q + h * _headDim, _headDim);
             for (int h = 0; h < _kvHeads; h++)
             {
-                long offset = (((long)b * _kvHeads + h) * capacity + slot) * _headDim;
+                long offset = (((long)b * _kvHeads + h) * capacity + step.Past + t) * _headDim;
                 RowKernels.Rotate(k + h * _headDim, cos, sin, keys + offset, _headDim);
                 Buffer.MemoryCopy(v + h * _headDim, values + offset, bytes, bytes);
             }
         }
     }
 
-    /// <summary>Attention for every (row, query head) in parallel; the query heads of a group share one key/value head.</summary>
-    void Attend(DecodeScratch s, float* keys, float* values, KvCache cache, int past)
+    /// <summary>Attention for every (new token, query head) in parallel; the query heads of a group share one key/value head.</summary>
+    void Attend(DecodeScratch s, StepRows step, float* keys, float* values, KvCache cache)
     {
         int width = _qSize + 2 * _kvSize, groups = _heads / _kvHeads, capacity = cache.Capacity;
-        WorkerPool.Shared.Run(s.Batch * _heads, c =>
+        WorkerPool.Shared.Run(step.Rows * _heads, c =>
         {
-            int b = c / _heads, h = c % _heads;
+            int r = c / _heads, h = c % _heads;
+            var (b, t) = step.Of(r);
             long kvOffset = ((long)b * _kvHeads + h / groups) * capacity * _headDim;
-            CachedAttention.Attend(s.Qkv + (long)b * width + h * _headDim, keys + kvOffset, values + kvOffset, _headDim, past,
-                cache.ValidRow(b), cache.PositionRow(b), _slidingWindow, s.Scores + (long)c * s.ScoreStride, s.Attended + (long)b * _qSize + h * _headDim);
+            CachedAttention.Attend(s.Qkv + (long)r * width + h * _headDim, keys + kvOffset, values + kvOffset, _headDim, step.Past, t, step.Count,
+                step.TreeMask, cache.ValidRow(b), cache.PositionRow(b), _slidingWindow, s.Scores + (long)c * s.ScoreStride, s.Attended + (long)r * _qSize + h * _headDim);
         });
     }
 
     /// <summary>Frees the scratch buffers (the weights belong to the model).</summary>
     public void Dispose()
     {
-        foreach (var scratch in _scratch) scratch?.Dispose();
-        Array.Clear(_scratch);
+        _scratch?.Dispose();
+        _scratch = null;
+    }
+
+    /// <summary>
+    /// The activation rows of a pass: row r is new token t = r mod count of sequence b = r / count, written at cache
+    /// slot past + t.
+    /// </summary>
+    readonly record struct StepRows(int Batch, int Count, int Past, bool[,]? TreeMask)
+    {
+        public int Rows => Batch * Count;
+
+        public (int Sequence, int Token) Of(int row) => (row / Count, row % Count);
     }
 }

@@ -126,15 +126,21 @@ public sealed unsafe class PackedLinear : IDisposable
     }
 
     /// <summary>
-    /// y = x Wᵀ + b on raw memory for x [batch, in] and y [batch, out], batch ≤ 8, across the worker pool
-    /// (the fused decode step's products; needs <see cref="UsesKernels"/>).
+    /// y = x Wᵀ + b on raw memory for x [rows, in] and y [rows, out], across the worker pool in one dispatch (the fused
+    /// step's products; needs <see cref="UsesKernels"/>). Each job takes a chunk of output features and runs the kernels
+    /// over the input rows 8 at a time, so the chunk's weights stay in cache while every group reads them.
     /// </summary>
-    internal void Multiply(float* x, int batch, float* y)
+    internal void Multiply(float* x, int rows, float* y)
     {
-        if (!_kernels || batch < 1 || batch > DotKernels.MaxBatch)
-            throw new InvalidOperationException($"raw products need the CPU kernels and 1..{DotKernels.MaxBatch} rows, got {batch} (kernels: {_kernels})");
+        if (!_kernels || rows < 1)
+            throw new InvalidOperationException($"raw products need the CPU kernels and at least one row, got {rows} (kernels: {_kernels})");
         int chunks = (OutFeatures + RowsPerChunk - 1) / RowsPerChunk;
-        WorkerPool.Shared.Run(chunks, c => MultiplyRows(x, batch, y, c * RowsPerChunk, Math.Min(OutFeatures, (c + 1) * RowsPerChunk)));
+        WorkerPool.Shared.Run(chunks, c =>
+        {
+            int start = c * RowsPerChunk, end = Math.Min(OutFeatures, start + RowsPerChunk);
+            for (int first = 0; first < rows; first += DotKernels.MaxBatch)
+                MultiplyRows(x + (long)first * InFeatures, Math.Min(DotKernels.MaxBatch, rows - first), y + (long)first * OutFeatures, start, end);
+        });
     }
 
     void MultiplyRows(float* x, int batch, float* y, int start, int end)

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GenCluster.Models.Architectures;
+using GenCluster.Models.Kernels;
 using GenCluster.Models.Runtime;
 using GenCluster.TestSupport;
 using static TorchSharp.torch;
@@ -7,8 +8,9 @@ using static TorchSharp.torch;
 namespace GenCluster.Models.Tests.Kernels;
 
 /// <summary>
-/// The fused C# decode step gives the per-op torch path's logits (within 1e-4) and greedy tokens, on single rows,
-/// left-padded batches, reordered caches, sliding windows and compact weights, and leaves the cache as torch would.
+/// The fused C# pass gives the per-op torch path's logits (within 1e-4) and greedy tokens, on single rows,
+/// left-padded batches, reordered caches, sliding windows, compact weights, short prefills and speculative / tree
+/// verification chunks, and leaves the cache as torch would.
 /// </summary>
 public class LlamaDecodeStepTests
 {
@@ -64,7 +66,7 @@ public class LlamaDecodeStepTests
             using var cache = model.CreateCache(1, capacity: 4); // the fused step must follow the cache's growth
             return Greedy(model, cache, ForwardRequest.Single(Prompt), 24);
         });
-        Assert.Equal(23, taken);
+        Assert.Equal(24, taken); // the 8-token prefill and 23 decode steps
     }
 
     [Theory]
@@ -102,22 +104,96 @@ public class LlamaDecodeStepTests
             trace.AddRange(Greedy(model, cache, ForwardRequest.Step([30, 31]), 6));
             return trace;
         });
-        Assert.Equal(12, taken);
+        Assert.Equal(13, taken);
     }
 
     [Fact]
     public void TorchForwardsAfterFusedStepsSeeTheSameCache()
     {
         using var loaded = ModelLoader.Load(Fixtures.Model("qwen2-tiny"));
-        AssertFusedEqualsPerOp(loaded.Model, model =>
+        var longChunk = Enumerable.Range(0, LlamaDecodeStep.MaxRows + 6).Select(i => (long)(i * 7 % 500)).ToArray();
+        long taken = AssertFusedEqualsPerOp(loaded.Model, model =>
         {
             using var cache = model.CreateCache(1);
             var trace = Greedy(model, cache, ForwardRequest.Single(Prompt), 6);
-            // A multi-token forward and a tree verify run on torch over keys/values the fused steps wrote.
-            trace.AddRange(Greedy(model, cache, ForwardRequest.Single([40, 41, 42]), 3));
-            trace.AddRange(Greedy(model, cache, new ForwardRequest(new long[,] { { 50, 51 } }) { TreeMask = new[,] { { true, false }, { true, true } } }, 2));
+            // A chunk longer than the fused pass takes runs on torch over keys/values the fused steps wrote, and back.
+            trace.AddRange(Greedy(model, cache, ForwardRequest.Single(longChunk), 4));
             return trace;
         });
+        Assert.Equal(6 + 3, taken); // every forward but the long chunk
+    }
+
+    /// <summary>Every position's logits, then every position's hidden state, of one forward with Outputs = All.</summary>
+    static float[][] AllRows(ICausalLM model, ForwardRequest request, KvCache cache)
+    {
+        using var scope = NewDisposeScope();
+        using var result = model.Forward(request with { Outputs = OutputPositions.All, ReturnHidden = true }, cache);
+        int count = request.InputIds.GetLength(1);
+        Assert.Equal(new long[] { 1, count, model.Config.VocabSize }, result.Logits.shape);
+        return Enumerable.Range(0, count).Select(t => result.Logits[0, t].data<float>().ToArray())
+            .Concat(Enumerable.Range(0, count).Select(t => result.Hidden![0, t].data<float>().ToArray())).ToArray();
+    }
+
+    [Theory]
+    [InlineData("llama-tiny", 5)]
+    [InlineData("qwen2-tiny", 19)] // more rows than one 8-row kernel call
+    public void SpeculativeVerifyChunksMatchThePerOpPath(string modelName, int k)
+    {
+        using var loaded = ModelLoader.Load(Fixtures.Model(modelName));
+        long taken = AssertFusedEqualsPerOp(loaded.Model, model =>
+        {
+            using var cache = model.CreateCache(1, capacity: 8);
+            var trace = new List<float[][]> { AllRows(model, ForwardRequest.Single(Prompt), cache) };
+            // Verify K proposals, roll back to a partial acceptance, verify again from there (what speculative decoding does).
+            var proposal = Enumerable.Range(0, k + 1).Select(i => (long)(3 + 11 * i)).ToArray();
+            trace.Add(AllRows(model, ForwardRequest.Single(proposal), cache));
+            cache.Truncate(Prompt.Length + 2);
+            trace.Add(AllRows(model, ForwardRequest.Single(proposal.Reverse().ToArray()), cache));
+            trace.AddRange(Greedy(model, cache, ForwardRequest.Step([9]), 3));
+            return trace;
+        });
+        Assert.Equal(6, taken);
+    }
+
+    /// <summary>A Medusa-like verify request: root then nodes, each seeing its ancestors, position = start + depth.</summary>
+    static ForwardRequest Tree(long start, int[] parents)
+    {
+        int n = parents.Length + 1;
+        var ids = new long[1, n];
+        var positions = new long[1, n];
+        var visible = new bool[n, n];
+        for (int i = 0; i < n; i++)
+        {
+            ids[0, i] = 4 + 13 * i % 300;
+            int depth = 0;
+            for (int j = i; j > 0; j = parents[j - 1] + 1, depth++) visible[i, j] = true;
+            visible[i, 0] = true;
+            positions[0, i] = start + depth;
+        }
+        return new ForwardRequest(ids) { Positions = positions, TreeMask = visible };
+    }
+
+    [Theory]
+    [InlineData("llama-tiny")]
+    [InlineData("qwen2-tiny")]
+    public void TreeVerificationMatchesThePerOpPath(string modelName)
+    {
+        // 20 nodes under the root: three children of the root, chains and siblings down to depth 4.
+        int[] parents = [-1, -1, -1, 0, 0, 1, 2, 3, 3, 4, 5, 6, 7, 7, 8, 9, 10, 11, 13, 14];
+        using var loaded = ModelLoader.Load(Fixtures.Model(modelName));
+        long taken = AssertFusedEqualsPerOp(loaded.Model, model =>
+        {
+            using var cache = model.CreateCache(1);
+            var trace = Greedy(model, cache, ForwardRequest.Single(Prompt), 3);
+            int prefix = cache.Length;
+            trace.Add(AllRows(model, Tree(cache.NextPosition(0), parents), cache));
+            // Keep the path root → node 1 → 5 → 10 → 16 (forward indices 0, 2, 6, 11, 17) and decode on from it.
+            cache.KeepSlots(prefix, [prefix, prefix + 2, prefix + 6, prefix + 11, prefix + 17]);
+            trace.AddRange(Greedy(model, cache, ForwardRequest.Step([42]), 3));
+            trace.Add(AllRows(model, Tree(cache.NextPosition(0), parents), cache));
+            return trace;
+        });
+        Assert.Equal(8, taken);
     }
 
     [Fact]
