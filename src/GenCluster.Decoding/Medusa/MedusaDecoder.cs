@@ -45,7 +45,7 @@ public sealed class MedusaDecoder : SingleSequenceRun
         if (_lastLogits is null) Prefill(context);
         var rootScores = _rootScores ?? Scorer.Process(context, [], _lastLogits!);
         long root = Choose(rootScores, Sequence.Generated.Count);
-        float rootLogprob = PositionScorer.RawLogprobs(_lastLogits!.unsqueeze(0))[0][root];
+        float rootLogprob = PositionScorer.RawLogprobs(_lastLogits!.unsqueeze(0), [root])[0];
         if (Sequence.Remaining == 1) return Emit([root], [rootLogprob]);
 
         var tree = _tree.Truncate(Math.Min(Sequence.Remaining - 1, Target.Config.MaxPositions - context.Length - 1));
@@ -76,8 +76,9 @@ public sealed class MedusaDecoder : SingleSequenceRun
         int prefix = context.Length;
         Cache.KeepSlots(prefix, path.Select(i => prefix + i).ToArray());
         Replace(logits[path[^1]], result.Hidden![0, path[^1]]);
-        var raw = PositionScorer.RawLogprobs(logits.index_select(0, tensor(path.Select(i => (long)i).ToArray()))); // row i predicts path token i + 1
-        var logprobs = new[] { rootLogprob }.Concat(Enumerable.Range(1, path.Count - 1).Select(i => raw[i - 1][pathTokens[i]])).ToArray();
+        // Forward row path[i] predicted path token i + 1.
+        var predicting = tensor(path.Take(path.Count - 1).Select(i => (long)i).ToArray());
+        var logprobs = path.Count == 1 ? [rootLogprob] : new[] { rootLogprob }.Concat(PositionScorer.RawLogprobs(logits.index_select(0, predicting), pathTokens.Skip(1).ToArray())).ToArray();
         return Emit(pathTokens, logprobs);
     }
 
@@ -96,8 +97,7 @@ public sealed class MedusaDecoder : SingleSequenceRun
     /// <summary>Token of every tree node: rank r of head (depth - 1) on the last accepted hidden state.</summary>
     long[] Candidates(MedusaTree tree)
     {
-        var headLogits = _heads.Forward(_lastHidden!);
-        var top = Enumerable.Range(0, tree.Depth).Select(d => headLogits[d].topk(tree.TopK[d]).indexes.data<long>().ToArray()).ToArray();
+        var top = _heads.TopTokens(_lastHidden!, tree.TopK);
         return tree.Paths.Select(p => top[p.Length - 1][p[^1]]).ToArray();
     }
 

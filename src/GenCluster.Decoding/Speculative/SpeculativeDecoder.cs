@@ -64,9 +64,8 @@ public sealed class SpeculativeDecoder : SingleSequenceRun
         // The target cache keeps the context and the accepted proposals; the new token is verified next round.
         _targetCached = context.Length + verdict.Accepted;
         Cache.Truncate(_targetCached);
-        var raw = PositionScorer.RawLogprobs(logits.narrow(0, 0, verdict.Accepted + 1));
         var emitted = drafts.Take(verdict.Accepted).Append(verdict.Next).ToArray();
-        var events = Emit(emitted, emitted.Select((t, i) => raw[i][t]).ToArray());
+        var events = Emit(emitted, PositionScorer.RawLogprobs(logits.narrow(0, 0, verdict.Accepted + 1), emitted));
         if (!IsFinished) _proposer.Accept(Sequence.Context);
         return events;
     }

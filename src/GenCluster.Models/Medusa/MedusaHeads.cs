@@ -15,6 +15,7 @@ public sealed class MedusaHeads : IDisposable
     readonly Tensor[][] _weights;
     readonly Tensor?[][] _biases;
     readonly Tensor[] _lmHeads;
+    FusedMedusaHeads? _fused; // the CPU-kernel path of TopTokens, built on first use
 
     /// <summary>The heads' configuration.</summary>
     public MedusaConfig Config { get; }
@@ -59,6 +60,26 @@ public sealed class MedusaHeads : IDisposable
         return stack(logits, 0).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Whether <see cref="TopTokens"/> may run on the CPU kernels (tests turn it off to compare with torch).</summary>
+    internal bool UseKernels { get; set; } = true;
+
+    /// <summary>
+    /// The candidates of a Medusa tree: the <paramref name="counts"/>[k] best tokens of head k (best first) for one hidden
+    /// state [hidden]. Float32 CPU weights without gradients run on the kernels (<see cref="FusedMedusaHeads"/>), others on torch.
+    /// </summary>
+    public long[][] TopTokens(Tensor hidden, IReadOnlyList<int> counts)
+    {
+        using var scope = NewDisposeScope();
+        if (UseKernels && Named().All(t => FusedMedusaHeads.Supports(t.Value)))
+        {
+            _fused ??= new FusedMedusaHeads(Config, _weights, _biases, _lmHeads);
+            var h = hidden.detach().to(ScalarType.Float32).cpu().contiguous();
+            return _fused.TopTokens(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(h.bytes), counts);
+        }
+        var logits = Forward(hidden.reshape(-1));
+        return counts.Select((count, k) => logits[k].topk(count).indexes.data<long>().ToArray()).ToArray();
+    }
+
     Tensor Block(int head, Tensor x)
     {
         for (int l = 0; l < Config.NumLayers; l++) x = x + F.silu(F.linear(x, _weights[head][l], _biases[head][l]));
@@ -90,6 +111,7 @@ public sealed class MedusaHeads : IDisposable
     /// <summary>Releases the weights.</summary>
     public void Dispose()
     {
+        _fused?.Dispose();
         foreach (var (_, t) in Named()) t.Dispose();
     }
 }

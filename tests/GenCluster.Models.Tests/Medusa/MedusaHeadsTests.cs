@@ -37,6 +37,28 @@ public class MedusaHeadsTests
     }
 
     [Fact]
+    public void TopTokensOnTheKernelsAreTheGoldenArgmaxAndTorchTopk()
+    {
+        using var golden = Fixtures.Golden("medusa.json");
+        using var loaded = ModelLoader.Load(Fixtures.Model("llama-tiny"));
+        using var heads = MedusaHeads.Load(Fixtures.Model("llama-tiny-medusa"));
+        int[] counts = [6, 4, 3, 1];
+        foreach (var c in golden.RootElement.GetProperty("cases").EnumerateArray())
+        {
+            using var scope = NewDisposeScope();
+            using var cache = loaded.Model.CreateCache(1);
+            using var r = loaded.Model.Forward(ForwardRequest.Single(Fixtures.ReadLongs(c.GetProperty("prompt"))) with { ReturnHidden = true }, cache);
+            var fused = heads.TopTokens(r.Hidden![0, 0], counts);
+            Assert.Equal(Fixtures.ReadLongs(c.GetProperty("head_argmax_last")), fused.Select(t => t[0]).ToArray());
+            heads.UseKernels = false;
+            var torchTop = heads.TopTokens(r.Hidden[0, 0], counts);
+            heads.UseKernels = true;
+            Assert.Equal(counts, fused.Select(t => t.Length).ToArray());
+            for (int k = 0; k < counts.Length; k++) Assert.Equal(torchTop[k], fused[k]);
+        }
+    }
+
+    [Fact]
     public void PrefixedNamesLoadAndSavedHeadsLoadBackIdentical()
     {
         using var heads = MedusaHeads.Load(Fixtures.Model("llama-tiny-medusa"));
