@@ -41,6 +41,9 @@ public sealed class LoadedModel(string dir, ModelConfig config, GenerationConfig
 /// <summary>Loads Hugging Face model folders (config.json + safetensors) into the runtime's architectures.</summary>
 public static class ModelLoader
 {
+    // Before anything here loads libtorch: OpenMP threads that sleep when idle leave the cores to the decode kernels.
+    static ModelLoader() => TorchThreadWaiting.PreferPassive();
+
     /// <summary>Loads a model folder; throws a <see cref="ModelLoadException"/> subtype with a clear message on bad input.</summary>
     public static LoadedModel Load(string modelDir, LoadOptions? options = null)
     {
