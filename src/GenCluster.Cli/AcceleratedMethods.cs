@@ -50,7 +50,8 @@ internal sealed class AcceleratedMethods
     SingleSequenceRun Speculative(GenerationContext c, List<IDisposable> owned)
     {
         var dir = c.Parsed.GetValue(_draftModel) ?? throw new UsageException("--method speculative needs --draft-model DIR");
-        var draft = ModelLoader.Load(dir, new LoadOptions { Device = c.Loaded.Model.Device.ToString() });
+        // The draft loads as the target did (--dtype, --device, --no-fast-path).
+        var draft = ModelLoader.Load(dir, c.LoadOptions);
         owned.Add(draft);
         return SpeculativeDecoder.WithDraft(c.Loaded, draft, Request(c), Lookahead(c), c.Text?.NewStream());
     }

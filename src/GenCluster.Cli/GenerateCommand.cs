@@ -75,7 +75,8 @@ internal static class GenerateCommand
         var samplingMethod = method is null ? r.GetValue(f.Method) : null;
         BuildSampling(f, r, samplingMethod, null); // bad sampling flags fail before the model loads
         var modelDir = await ModelLocator.ResolveOrDownloadAsync(r.GetValue(f.Model), r.GetValue(f.HfToken), stderr, cancellation);
-        using var loaded = ModelLoader.Load(modelDir, new LoadOptions { Dtype = r.GetValue(f.Dtype)!, Device = r.GetValue(f.Device)!, CpuKernels = !r.GetValue(f.NoFastPath) });
+        var loadOptions = new LoadOptions { Dtype = r.GetValue(f.Dtype)!, Device = r.GetValue(f.Device)!, CpuKernels = !r.GetValue(f.NoFastPath) };
+        using var loaded = ModelLoader.Load(modelDir, loadOptions);
         var sampling = BuildSampling(f, r, samplingMethod, loaded.Generation);
         var text = PromptText.For(modelDir, r.GetValue(f.ChatTemplate));
         var prompt = PromptIds(f, r, text);
@@ -84,7 +85,7 @@ internal static class GenerateCommand
         if (r.GetResult(f.MaxNewTokens) is null or { Implicit: true })
             sampling = sampling with { MaxNewTokens = Math.Max(1, Math.Min(sampling.MaxNewTokens, loaded.Config.MaxPositions - prompt.Count)) };
         var context = new GenerationContext(
-            loaded, text, prompt,
+            loaded, loadOptions, text, prompt,
             r.GetValue(f.EosTokenId) is { } eosFlag ? ParseIds(eosFlag, "--eos_token_id") : loaded.EosTokenIds,
             sampling,
             r.GetValue(f.Overflow) switch { "truncate-left" => ContextOverflow.TruncateLeft, "slide" => ContextOverflow.Slide, _ => ContextOverflow.Error },

@@ -22,9 +22,12 @@ internal interface IGenerationMethod
     Task<int> RunAsync(GenerationContext context, CancellationToken cancellation);
 }
 
-/// <summary>Everything `generate` resolved before a method runs: model, prompt, EOS ids, sampling params and output choice.</summary>
+/// <summary>
+/// Everything `generate` resolved before a method runs: model (and the load options, --dtype, --device and the fast
+/// path, that further models of the run, such as a draft, load with), prompt, EOS ids, sampling params and output choice.
+/// </summary>
 internal sealed record GenerationContext(
-    LoadedModel Loaded, PromptText? Text, IReadOnlyList<long> Prompt, IReadOnlyList<long> EosTokenIds, SamplingParams Sampling,
+    LoadedModel Loaded, LoadOptions LoadOptions, PromptText? Text, IReadOnlyList<long> Prompt, IReadOnlyList<long> EosTokenIds, SamplingParams Sampling,
     ContextOverflow Overflow, bool UseKvCache, bool Json, TextWriter Stdout, TextWriter Stderr, ParseResult Parsed)
 {
     /// <summary>A detokenizer for one sequence; without a tokenizer, the ids themselves separated by spaces.</summary>
