@@ -47,6 +47,7 @@ if (heads is not null)
     methods.Add(("medusa typical", r => new MedusaDecoder(target.Model, heads, r, new MedusaOptions { Acceptance = MedusaAcceptance.Typical })));
 }
 
+var loadBefore = LoadAverage();
 var results = new List<object>();
 foreach (var (mode, sampling) in new[] { ("greedy", new SamplingParams { MaxNewTokens = maxNew }), ("T=0.7", new SamplingParams { DoSample = true, Temperature = 0.7, MaxNewTokens = maxNew, Seed = 7 }) })
 {
@@ -78,7 +79,8 @@ Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
 File.WriteAllText(output, JsonSerializer.Serialize(new
 {
     target = Path.GetFileName(Path.TrimEndingDirectorySeparator(targetDir)), draft = draft is null ? null : Path.GetFileName(draftDir), heads = heads is null ? null : Path.GetFileName(headsDir),
-    prompt_tokens = prompt.Length, max_new_tokens = maxNew, repeats, cores = Environment.ProcessorCount, date = DateTime.UtcNow.ToString("yyyy-MM-dd"), results,
+    prompt_tokens = prompt.Length, max_new_tokens = maxNew, repeats, cores = Environment.ProcessorCount, date = DateTime.UtcNow.ToString("yyyy-MM-dd"),
+    load_average = new { before = loadBefore, after = LoadAverage() }, results,
 }, new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine($"wrote {output}");
 return 0;
@@ -99,6 +101,10 @@ static long[] Prompt(Dictionary<string, string> flags, string targetDir)
     if (!File.Exists(Path.Combine(targetDir, "tokenizer.json"))) return [1, 5, 9, 5, 9, 12, 40];
     return HfTokenizer.Load(targetDir).Encode(text).Select(id => (long)id).ToArray();
 }
+
+// The 1-minute load average (Linux): on a shared machine the numbers mean little above the core count.
+static double? LoadAverage() =>
+    File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var load) ? load : null;
 
 static Dictionary<string, string> Flags(string[] args)
 {

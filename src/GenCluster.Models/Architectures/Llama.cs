@@ -25,6 +25,7 @@ public sealed class Llama : ICausalLM
     readonly RotaryEmbedding _rope;
     readonly int _qSize, _kvSize;
     readonly LlamaDecodeStep? _decodeStep; // the fused CPU pass (decode steps, verification, short prefills), when the fast path is on
+    readonly Scalar _eps; // RMSNorm's epsilon, held (see HeldScalars)
 
     public ModelConfig Config { get; }
     public Device Device { get; }
@@ -63,6 +64,7 @@ public sealed class Llama : ICausalLM
         _embed = tied ? null : embed;
         _lmHead = Linear(tied ? embed : W("lm_head.weight", v, h));
         _rope = new RotaryEmbedding(config, dtype, device);
+        _eps = config.NormEps.ToScalar();
         if (precision.CpuKernels && device.type == DeviceType.CPU && dtype == ScalarType.Float32)
             _decodeStep = new LlamaDecodeStep(config, _layers, _embed, _norm, _lmHead, _rope);
     }
@@ -96,11 +98,11 @@ public sealed class Llama : ICausalLM
             var k = qkv.narrow(2, _qSize, _kvSize).view(batch, count, Config.NumKvHeads, Config.HeadDim).transpose(1, 2);
             var v = qkv.narrow(2, _qSize + _kvSize, _kvSize).view(batch, count, Config.NumKvHeads, Config.HeadDim).transpose(1, 2);
             var (keys, values) = cache.Write(l, RotaryEmbedding.Apply(k, cos, sin), v);
-            x = x + layer.O.Forward(Attention.Attend(RotaryEmbedding.Apply(q, cos, sin), keys, values, layout.Mask));
+            x = x.add(layer.O.Forward(Attention.Attend(RotaryEmbedding.Apply(q, cos, sin), keys, values, layout.Mask)), HeldScalars.One);
             var gateUp = layer.GateUp.Forward(RmsNorm(x, layer.PostNorm));
             var gate = gateUp.narrow(2, 0, Config.IntermediateSize);
             var up = gateUp.narrow(2, Config.IntermediateSize, Config.IntermediateSize);
-            x = x + layer.Down.Forward(F.silu(gate) * up);
+            x = x.add(layer.Down.Forward(F.silu(gate) * up), HeldScalars.One);
         }
         cache.Commit((int)count);
         if (request.Outputs == OutputPositions.Last) x = x.narrow(1, count - 1, 1);
@@ -109,11 +111,15 @@ public sealed class Llama : ICausalLM
         return new ForwardResult(logits.MoveToOuterDisposeScope(), request.ReturnHidden ? hidden.MoveToOuterDisposeScope() : null);
     }
 
-    /// <summary>RMSNorm as transformers: normalise in float32, cast back, then scale.</summary>
+    /// <summary>
+    /// RMSNorm as transformers: normalise in float32, cast back, then scale. x · x and the held epsilon are pow(2) and
+    /// + eps without the implicit scalars TorchSharp would create (see HeldScalars; the same numbers: torch's pow
+    /// computes an exponent of 2 as x · x).
+    /// </summary>
     Tensor RmsNorm(Tensor x, Tensor weight)
     {
         var x32 = x.to(ScalarType.Float32);
-        var normed = x32 * (x32.pow(2).mean(new long[] { -1 }, keepdim: true) + Config.NormEps).rsqrt();
+        var normed = x32 * (x32 * x32).mean(new long[] { -1 }, keepdim: true).add(_eps, HeldScalars.One).rsqrt();
         return weight * normed.to(Dtype);
     }
 
@@ -130,5 +136,6 @@ public sealed class Llama : ICausalLM
         _embed?.Dispose();
         _norm.Dispose();
         _rope.Dispose();
+        _eps.Dispose();
     }
 }

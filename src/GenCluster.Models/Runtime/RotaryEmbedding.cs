@@ -72,7 +72,7 @@ internal sealed class RotaryEmbedding : IDisposable
     {
         long half = x.shape[3] / 2;
         var rotated = cat(new[] { -x.narrow(3, half, half), x.narrow(3, 0, half) }, 3);
-        return x * cos + rotated * sin;
+        return (x * cos).add(rotated * sin, HeldScalars.One);
     }
 
     public void Dispose()

@@ -29,8 +29,7 @@ public static class MedusaTrainer
     public static (MedusaHeads Heads, MedusaTrainingProgress Last) Train(MedusaTrainingOptions options, IProgress<MedusaTrainingProgress>? progress = null)
     {
         options.Validate();
-        // Training forwards are whole windows, where the decode-step CPU kernels do not apply.
-        using var loaded = ModelLoader.Load(options.ModelDir, new LoadOptions { Dtype = "float32", CpuKernels = false });
+        using var loaded = ModelLoader.Load(options.ModelDir, new LoadOptions { Dtype = "float32" });
         var model = loaded.Model;
         var tokens = MedusaTokenStream.Read(options.DataFile, options.ModelDir, model.Config.VocabSize);
         int length = Math.Min(options.SequenceLength, model.Config.MaxPositions);
