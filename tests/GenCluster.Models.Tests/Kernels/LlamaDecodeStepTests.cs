@@ -108,6 +108,19 @@ public class LlamaDecodeStepTests
     }
 
     [Fact]
+    public void EqualLengthBatchPrefillsMatchThePerOpPath()
+    {
+        // 3 rows × 4 tokens without padding: 12 activation rows, each row's tokens in its own cache row.
+        using var loaded = ModelLoader.Load(Fixtures.Model("llama-tiny"));
+        long taken = AssertFusedEqualsPerOp(loaded.Model, model =>
+        {
+            using var cache = model.CreateCache(3);
+            return Greedy(model, cache, new ForwardRequest(new long[,] { { 5, 17, 33, 2 }, { 90, 101, 7, 64 }, { 3, 3, 8, 1 } }), 4);
+        });
+        Assert.Equal(4, taken);
+    }
+
+    [Fact]
     public void TorchForwardsAfterFusedStepsSeeTheSameCache()
     {
         using var loaded = ModelLoader.Load(Fixtures.Model("qwen2-tiny"));
