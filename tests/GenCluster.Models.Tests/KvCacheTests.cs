@@ -92,6 +92,32 @@ public class KvCacheTests
     }
 
     [Fact]
+    public void KeepSlotsCompactsEveryRowOfABatch()
+    {
+        using var loaded = ModelLoader.Load(Fixtures.Model("llama-tiny"));
+        var model = loaded.Model;
+        using var cache = model.CreateCache(1);
+        model.Forward(ForwardRequest.Single(Prompt), cache).Dispose();
+        cache.Reorder([0, 0]);
+        int p = Prompt.Length;
+        // Each row appends a tree of three tokens: a_r, then two children b_r and c_r of a_r (both at position p + 1).
+        // Keeping a_r and c_r leaves row r as if it had seen [prompt, a_r, c_r].
+        var children = new[,] { { true, false, false }, { true, true, false }, { true, false, true } };
+        model.Forward(new ForwardRequest(new long[,] { { 50, 51, 52 }, { 60, 61, 62 } })
+            { TreeMask = children, Positions = new long[,] { { p, p + 1, p + 1 }, { p, p + 1, p + 1 } } }, cache).Dispose();
+        cache.KeepSlots(p, [p, p + 2]);
+        Assert.Equal(p + 2, cache.Length);
+        using var next = model.Forward(ForwardRequest.Step([90, 91]), cache);
+        foreach (var (row, first, kept, step) in new[] { (0, 50L, 52L, 90L), (1, 60L, 62L, 91L) })
+        {
+            using var fresh = model.CreateCache(1);
+            model.Forward(ForwardRequest.Single(Prompt), fresh).Dispose();
+            using var expected = model.Forward(ForwardRequest.Single([first, kept, step]), fresh);
+            GreedyConformanceTests.AssertClose(expected.Logits[0, -1].data<float>().ToArray(), next.Logits[row, -1].data<float>().ToArray());
+        }
+    }
+
+    [Fact]
     public void HiddenStatesAreReturnedForAllPositions()
     {
         using var loaded = ModelLoader.Load(Fixtures.Model("llama-tiny"));

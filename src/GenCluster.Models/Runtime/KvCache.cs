@@ -159,14 +159,18 @@ public sealed class KvCache : IDisposable
             throw new ArgumentOutOfRangeException(nameof(slots), $"slots must lie in [{prefix}, {Length})");
         if (slots.Count > 0)
         {
-            using var index = tensor(slots.Select(s => (long)s).ToArray(), device: _device);
-            for (int l = 0; l < _keys.Length; l++)
-                foreach (var buffer in new[] { _keys[l], _values[l] })
-                {
-                    if (buffer is null) continue;
-                    using var kept = buffer.index_select(2, index);
-                    buffer.narrow(2, prefix, slots.Count).copy_(kept);
-                }
+            if (_dtype == ScalarType.Float32 && _device.type == DeviceType.CPU) CompactInPlace(prefix, slots);
+            else
+            {
+                using var index = tensor(slots.Select(s => (long)s).ToArray(), device: _device);
+                for (int l = 0; l < _keys.Length; l++)
+                    foreach (var buffer in new[] { _keys[l], _values[l] })
+                    {
+                        if (buffer is null) continue;
+                        using var kept = buffer.index_select(2, index);
+                        buffer.narrow(2, prefix, slots.Count).copy_(kept);
+                    }
+            }
             for (int b = 0; b < BatchSize; b++)
             {
                 var valid = slots.Select(s => _valid[b][s]).ToArray();
@@ -176,6 +180,29 @@ public sealed class KvCache : IDisposable
             }
         }
         Length = prefix + slots.Count;
+    }
+
+    /// <summary>
+    /// KeepSlots on float32 CPU buffers as plain copies of head_dim floats per (row, kv head, kept slot): a Medusa round
+    /// keeps a handful of slots, where the torch ops (an index_select and a copy per buffer) cost hundreds of microseconds.
+    /// The kept vectors are staged first, since a kept slot may lie where an earlier one lands.
+    /// </summary>
+    unsafe void CompactInPlace(int prefix, IReadOnlyList<int> slots)
+    {
+        var staged = new float[slots.Count * _headDim];
+        long bytes = _headDim * sizeof(float);
+        fixed (float* stage = staged)
+            foreach (var buffer in _keys.Concat(_values))
+            {
+                if (buffer is null) continue;
+                float* data = Kernels.TensorMemory.Floats(buffer);
+                for (long row = 0; row < (long)BatchSize * _kvHeads; row++)
+                {
+                    float* slotsOfRow = data + row * _capacity * _headDim;
+                    for (int i = 0; i < slots.Count; i++) Buffer.MemoryCopy(slotsOfRow + (long)slots[i] * _headDim, stage + (long)i * _headDim, bytes, bytes);
+                    Buffer.MemoryCopy(stage, slotsOfRow + (long)prefix * _headDim, staged.Length * sizeof(float), staged.Length * sizeof(float));
+                }
+            }
     }
 
     /// <summary>An independent copy (a branch that continues differently from the same prefix).</summary>
