@@ -32,7 +32,7 @@ async Task<(double Ttft, double TokensPerSecond)> InProcess()
 
 var settings = new HostSettings
 {
-    GrpcPort = 0, SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0,
+    GrpcPort = 0, HttpPort = -1, SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0,
     Hosting = new ModelHostingOptions { Models = [new HostedModel { Name = "bench", Dir = dir }] },
 };
 await using var app = ClusterHost.Build(settings);

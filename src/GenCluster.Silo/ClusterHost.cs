@@ -1,5 +1,6 @@
 using System.Net;
 using GenCluster.Gateway;
+using GenCluster.Gateway.OpenAi;
 using GenCluster.Grains.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -26,18 +27,30 @@ public static class ClusterHost
         builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(logLevel);
         bool gateway = settings.Role != HostRole.Silo;
         if (gateway)
-            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(settings.ListenAddress), settings.GrpcPort, l => l.Protocols = HttpProtocols.Http2));
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                // Cleartext HTTP/2 (gRPC) needs prior knowledge, so the HTTP/1.1 API gets its own port.
+                k.Listen(IPAddress.Parse(settings.ListenAddress), settings.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
+                if (settings.HttpPort >= 0) k.Listen(IPAddress.Parse(settings.ListenAddress), settings.HttpPort, l => l.Protocols = HttpProtocols.Http1);
+            });
         if (settings.Role == HostRole.Gateway) builder.UseOrleansClient(client => ConfigureClient(client, settings));
         else builder.UseOrleans(silo => ConfigureSilo(silo, settings));
         if (gateway) builder.Services.AddGenClusterGateway();
         var app = builder.Build();
         if (gateway) app.MapGenClusterGateway();
+        if (gateway && settings.HttpPort >= 0) app.MapOpenAiApi(settings.ApiKey);
         return app;
     }
 
     /// <summary>The gRPC address a started host listens on, e.g. http://127.0.0.1:50051.</summary>
-    public static string GrpcAddress(WebApplication app) =>
-        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public static string GrpcAddress(WebApplication app) => Addresses(app)[0];
+
+    /// <summary>The OpenAI-compatible API's address of a started host, e.g. http://127.0.0.1:8000; null when it is off.</summary>
+    public static string? HttpAddress(WebApplication app) => Addresses(app) is { Count: > 1 } addresses ? addresses[1] : null;
+
+    // Kestrel lists the bound addresses in the order of the Listen calls: gRPC first, then HTTP.
+    static IReadOnlyList<string> Addresses(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
 
     /// <summary>A loopback port free right now (for ports that only have to be free, e.g. a one-silo cluster's silo port).</summary>
     public static int FreeLoopbackPort()

@@ -23,7 +23,13 @@ public sealed class HostSettings
     /// <summary>The gRPC port (0 picks a free one).</summary>
     public int GrpcPort { get; set; } = 50051;
 
-    /// <summary>The address gRPC listens on (0.0.0.0 in containers).</summary>
+    /// <summary>The HTTP/1.1 port of the OpenAI-compatible API (0 picks a free one, -1 turns it off).</summary>
+    public int HttpPort { get; set; } = 8000;
+
+    /// <summary>When set, the OpenAI-compatible API wants "Authorization: Bearer" with this key.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>The address gRPC and HTTP listen on (0.0.0.0 in containers).</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
 
     /// <summary>Silo-to-silo port.</summary>

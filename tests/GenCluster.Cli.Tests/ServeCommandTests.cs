@@ -13,7 +13,7 @@ public sealed class ServeCommandTests
         var output = new StringWriter();
         var served = TextWriter.Synchronized(output);
         using var stop = new CancellationTokenSource();
-        var serve = CliApp.RunAsync(["serve", "--port", "0", "--model", model], served, TextWriter.Null, stop.Token);
+        var serve = CliApp.RunAsync(["serve", "--port", "0", "--http-port", "0", "--model", model], served, TextWriter.Null, stop.Token);
         string address = await AddressAsync(served, output, serve);
         string[] flags = ["--input-ids", "1,15,42,7", "--max_new_tokens", "12", "--min_new_tokens", "12", "--top_k", "20", "--seed", "4", "--output", "json"];
 

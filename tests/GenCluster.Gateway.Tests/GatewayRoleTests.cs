@@ -21,7 +21,7 @@ public sealed class GatewayRoleTests
         await silo.StartAsync();
         await using var gateway = ClusterHost.Build(new HostSettings
         {
-            Role = HostRole.Gateway, GrpcPort = 0, OrleansGatewayPort = orleansGateway, ClusterId = "role-tests", ServiceId = "role-tests",
+            Role = HostRole.Gateway, GrpcPort = 0, HttpPort = -1, OrleansGatewayPort = orleansGateway, ClusterId = "role-tests", ServiceId = "role-tests",
         });
         await gateway.StartAsync();
         using var client = new GenClusterClient(ClusterHost.GrpcAddress(gateway));
