@@ -4,6 +4,7 @@ using GenCluster.Gateway.OpenAi;
 using GenCluster.Grains.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -26,19 +27,23 @@ public static class ClusterHost
         // Logs go to stderr, so that stdout carries only what a command prints (e.g. serve's address).
         builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(logLevel);
         bool gateway = settings.Role != HostRole.Silo;
-        if (gateway)
-            builder.WebHost.ConfigureKestrel(k =>
-            {
-                // Cleartext HTTP/2 (gRPC) needs prior knowledge, so the HTTP/1.1 API gets its own port.
-                k.Listen(IPAddress.Parse(settings.ListenAddress), settings.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
-                if (settings.HttpPort >= 0) k.Listen(IPAddress.Parse(settings.ListenAddress), settings.HttpPort, l => l.Protocols = HttpProtocols.Http1);
-            });
+        var listen = IPAddress.Parse(settings.ListenAddress);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            // Cleartext HTTP/2 (gRPC) needs prior knowledge, so HTTP/1.1 gets its own port: the OpenAI-compatible API on
+            // a gateway, /health alone on a model silo (Kubernetes probes). A silo with it off still binds an ephemeral
+            // loopback port, or Kestrel would take its default localhost:5000 (and a second silo on the machine would fail).
+            if (gateway) k.Listen(listen, settings.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
+            if (settings.HttpPort >= 0) k.Listen(listen, settings.HttpPort, l => l.Protocols = HttpProtocols.Http1);
+            else if (!gateway) k.Listen(IPAddress.Loopback, 0);
+        });
         if (settings.Role == HostRole.Gateway) builder.UseOrleansClient(client => ConfigureClient(client, settings));
         else builder.UseOrleans(silo => ConfigureSilo(silo, settings));
         if (gateway) builder.Services.AddGenClusterGateway();
         var app = builder.Build();
         if (gateway) app.MapGenClusterGateway();
         if (gateway && settings.HttpPort >= 0) app.MapOpenAiApi(settings.ApiKey);
+        else if (settings.HttpPort >= 0) app.MapGet("/health", () => Results.Ok());
         return app;
     }
 
@@ -66,7 +71,8 @@ public static class ClusterHost
         {
             silo.UseRedisClustering(o => o.ConfigurationOptions = GenClusterSiloBuilder.RedisOptions(s.Storage));
             silo.Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (s.ClusterId, s.ServiceId));
-            silo.ConfigureEndpoints(IPAddress.Loopback, s.SiloPort, s.OrleansGatewayPort);
+            var advertised = IPAddress.Parse(s.AdvertisedAddress);
+            silo.ConfigureEndpoints(advertised, s.SiloPort, s.OrleansGatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
         }
         else silo.UseLocalhostClustering(s.SiloPort, s.OrleansGatewayPort, null, s.ServiceId, s.ClusterId);
         silo.AddGenCluster(s.Hosting, s.Storage);

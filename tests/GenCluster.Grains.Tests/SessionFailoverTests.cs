@@ -50,7 +50,9 @@ public sealed class SessionFailoverTests
             }
             await cluster.KillSiloAsync(doomed);
 
-            received.AddRange(await WatchWithRetriesAsync(session, received.Count));
+            // The watcher's stream broke with its silo; SessionFollower watches again from the next index once the cluster
+            // has declared the silo dead and the session has been revived on the other silo serving the model.
+            received.AddRange(await SessionFollower.FollowAsync(session, received.Count).ToListAsync());
             var info = await session.GetInfo();
 
             Assert.Equal(SessionStatus.Finished, info.Status);
@@ -88,24 +90,5 @@ public sealed class SessionFailoverTests
             Assert.Equal(Generations.Reference(order), events.Select(e => e.TokenId).ToArray());
         }
         finally { device.Set(); }
-    }
-
-    // The watcher's stream breaks with its silo; the client resumes from the next index once the cluster has
-    // declared the silo dead and the session has been revived on the other silo serving the model.
-    static async Task<List<TokenEvent>> WatchWithRetriesAsync(ISessionGrain session, int from)
-    {
-        var events = new List<TokenEvent>();
-        for (int attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await foreach (var e in session.Watch(from + events.Count)) events.Add(e);
-                return events;
-            }
-            catch (Exception) when (attempt < 60)
-            {
-                await Task.Delay(500);
-            }
-        }
     }
 }

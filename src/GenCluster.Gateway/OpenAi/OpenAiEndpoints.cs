@@ -74,13 +74,13 @@ public static class OpenAiEndpoints
             {
                 OpenAiAnswer.StartStream(http.Response);
                 streaming = true;
-                await foreach (var e in session.Watch(0, cancellation).WithCancellation(cancellation))
+                await foreach (var e in SessionFollower.FollowAsync(session, 0, cancellation))
                     await answer.WriteChunkAsync(http.Response, e, cancellation);
                 await answer.EndStreamAsync(http.Response, await session.GetInfo(), cancellation);
             }
             else
             {
-                await foreach (var e in session.Watch(0, cancellation).WithCancellation(cancellation)) answer.Add(e);
+                await foreach (var e in SessionFollower.FollowAsync(session, 0, cancellation)) answer.Add(e);
                 await answer.WriteCompletionAsync(http.Response, await session.GetInfo(), cancellation);
             }
         }
