@@ -1,5 +1,5 @@
 // Drives GenCluster's OpenAI-compatible API with the official openai client; prints one JSON object of what it saw.
-// Usage: node client.mjs BASE_URL API_KEY MODEL
+// Usage: node openai-client.mjs BASE_URL API_KEY MODEL
 import OpenAI from "openai";
 
 const [baseURL, apiKey, model] = process.argv.slice(2);
