@@ -49,7 +49,11 @@ async Task<(double Ttft, double TokensPerSecond)> ThroughGateway()
     double first = 0;
     int count = 0;
     await foreach (var e in client.GenerateAsync(request))
-        if (e.Token is not null && count++ == 0) first = clock.Elapsed.TotalSeconds;
+    {
+        if (e.Tokens is null) continue;
+        if (count == 0) first = clock.Elapsed.TotalSeconds;
+        count += e.Tokens.Tokens.Count;
+    }
     return (first, count / clock.Elapsed.TotalSeconds);
 }
 

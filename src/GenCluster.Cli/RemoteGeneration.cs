@@ -24,10 +24,11 @@ internal static class RemoteGeneration
             await foreach (var e in client.GenerateAsync(request, cancellation))
             {
                 if (e.Summary is { } s) summary = s;
-                if (e.Token is not { } t) continue;
-                tokens.Add(t);
+                if (e.Tokens is not { } batch) continue;
+                tokens.AddRange(batch.Tokens);
                 if (json) continue;
-                await stdout.WriteAsync(t.Text.Length > 0 || t.TokenId < 0 ? t.Text : (t.TokenIndex == 0 ? "" : " ") + t.TokenId);
+                foreach (var t in batch.Tokens)
+                    await stdout.WriteAsync(t.Text.Length > 0 || t.TokenId < 0 ? t.Text : (t.TokenIndex == 0 ? "" : " ") + t.TokenId);
                 await stdout.FlushAsync(cancellation);
             }
         }

@@ -41,7 +41,7 @@ public sealed class SessionFailoverTests
         var received = new List<TokenEvent>();
         try
         {
-            await foreach (var e in session.Watch(0))
+            await foreach (var e in Generations.Events(session.Watch(0)))
             {
                 received.Add(e);
                 if (received.Count < 12) continue;
@@ -90,6 +90,51 @@ public sealed class SessionFailoverTests
         finally { device.Set(); }
     }
 
+    [Fact]
+    public async Task ABeamSearchKilledMidwayResumesFromItsCheckpointAndReturnsTheUninterruptedHypotheses()
+    {
+        if (RedisMissing()) return;
+        using var redis = await RedisServer.StartAsync();
+        await using var cluster = await StartAsync(redis);
+        var order = Generations.Order(new SamplingSpec { MaxNewTokens = 90 }) with
+        {
+            Decoding = new DecodingSpec { Method = "beam", NumBeams = 3, NumReturnSequences = 2, EarlyStopping = "never" },
+        };
+        var session = cluster.Client.GetGrain<ISessionGrain>(SessionId.New(TestCluster.Model));
+        var started = await session.Start(order);
+        var doomed = cluster.Silos.Single(s => s.SiloAddress.ToString() == started.Silo);
+        using var device = new ManualResetEventSlim();
+        try
+        {
+            SessionInfo progress;
+            do progress = await session.GetInfo(); while (progress.Stats.ForwardPasses < 20 && progress.Status == SessionStatus.Running);
+            Assert.Equal(SessionStatus.Running, progress.Status);
+            _ = HoldDevice(doomed, device);
+            await cluster.KillSiloAsync(doomed);
+
+            var events = await WatchWithRetriesAsync(session, 0);
+            var info = await session.GetInfo();
+
+            using var loaded = GenCluster.Models.ModelLoader.Load(GenCluster.TestSupport.Fixtures.Model("llama-tiny"));
+            using var search = new GenCluster.Decoding.Beam.BeamSearch(loaded.Model, new GenCluster.Decoding.Beam.BeamSearchRequest
+            {
+                Prompt = Generations.Prompt, NumBeams = 3, NumReturnSequences = 2, EarlyStopping = GenCluster.Decoding.Beam.BeamStopping.Never,
+                Sampling = new GenCluster.Sampling.SamplingParams { MaxNewTokens = 90 }, EosTokenIds = loaded.EosTokenIds,
+            });
+            var expected = search.Run();
+            Assert.Equal(SessionStatus.Finished, info.Status);
+            Assert.Equal(2, info.Activations);
+            Assert.NotEqual(started.Silo, info.Silo);
+            Assert.Equal(expected.Select(h => h.Tokens), info.Sequences.Select(s => s.TokenIds));
+            // Scores agree to float32 precision: the resumed beams' keys and values come from one prefill, not step by step.
+            Assert.Equal(expected.Select(h => Math.Round(h.Score, 5)), info.Sequences.Select(s => Math.Round(s.Score!.Value, 5)));
+            Assert.Equal(info.EventCount, events.Count);
+            // Counted over both activations: the steps after the last checkpoint ran twice.
+            Assert.True(info.Stats.ForwardPasses >= search.ForwardPasses);
+        }
+        finally { device.Set(); }
+    }
+
     // The watcher's stream breaks with its silo; the client resumes from the next index once the cluster has
     // declared the silo dead and the session has been revived on the other silo serving the model.
     static async Task<List<TokenEvent>> WatchWithRetriesAsync(ISessionGrain session, int from)
@@ -99,7 +144,7 @@ public sealed class SessionFailoverTests
         {
             try
             {
-                await foreach (var e in session.Watch(from + events.Count)) events.Add(e);
+                await foreach (var e in Generations.Events(session.Watch(from + events.Count))) events.Add(e);
                 return events;
             }
             catch (Exception) when (attempt < 60)
