@@ -8,7 +8,8 @@ using Microsoft.AspNetCore.Builder;
 namespace GenCluster.Gateway.Tests;
 
 /// <summary>
-/// The all-in-one host (silo + gRPC gateway on loopback Kestrel, free ports) serving llama-tiny; "llama-text" (llama-tiny
+/// The all-in-one host (silo + gRPC gateway on loopback Kestrel, free ports) serving llama-tiny (with its draft model and
+/// Medusa heads); "llama-text" (llama-tiny
 /// with GPT-2's real tokenizer files, whose ids exceed the model's vocabulary) and "llama-budget" (a 64-slot KV budget).
 /// </summary>
 public sealed class GatewayFixture : IAsyncLifetime
@@ -40,7 +41,8 @@ public sealed class GatewayFixture : IAsyncLifetime
             {
                 Models =
                 [
-                    new HostedModel { Name = "llama-tiny", Dir = llama },
+                    new HostedModel { Name = "llama-tiny", Dir = llama, Draft = "llama-tiny-draft", MedusaHeads = Fixtures.Model("llama-tiny-medusa") },
+                    new HostedModel { Name = "llama-tiny-draft", Dir = Fixtures.Model("llama-tiny-draft") },
                     new HostedModel { Name = "llama-text", Dir = _textModel },
                     new HostedModel { Name = "llama-budget", Dir = llama, KvTokenBudget = 64, AdmissionTimeout = TimeSpan.FromMilliseconds(100) },
                 ],
