@@ -11,18 +11,13 @@ namespace GenCluster.Gateway.Tests;
 /// <summary>The decoding strategies through the gRPC gateway: one stream per method, its summary carrying sequences, scores, answers and stats.</summary>
 public sealed class GenerationServiceMethodTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
-    static readonly long[] Prompt = [1, 15, 42, 7, 99];
+    static readonly long[] Prompt = GenerationServiceTests.Prompt;
 
-    static GenerateRequest Request(string method, int tokens, string model = "llama-tiny", DecodingParameters? decoding = null)
+    static GenerateRequest Request(string method, int tokens, string model = "llama-tiny", DecodingParameters? decoding = null) => new()
     {
-        var request = new GenerateRequest
-        {
-            Model = model, InputIds = new TokenIds(), Method = method, Decoding = decoding ?? new DecodingParameters(),
-            Sampling = new SamplingParameters { MaxNewTokens = tokens, MinNewTokens = tokens },
-        };
-        request.InputIds.Ids.AddRange(Prompt);
-        return request;
-    }
+        Model = model, InputIds = new TokenIds { Ids = { Prompt } }, Method = method, Decoding = decoding ?? new DecodingParameters(),
+        Sampling = new SamplingParameters { MaxNewTokens = tokens, MinNewTokens = tokens },
+    };
 
     async Task<(List<TokenDelta> Tokens, SessionStatus Summary)> GenerateAsync(GenerateRequest request)
     {

@@ -9,7 +9,7 @@ namespace GenCluster.Gateway.Tests;
 
 public sealed class GenerationServiceTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
-    static readonly long[] Prompt = [1, 15, 42, 7, 99];
+    internal static readonly long[] Prompt = [1, 15, 42, 7, 99];
 
     static GenerateRequest Request(int tokens, string model = "llama-tiny", ulong seed = 5)
     {

@@ -99,6 +99,10 @@ public sealed partial class SessionGrain(
                     yield break;
                 }
                 await _changed.Task.WaitAsync(cancellation);
+                // The first event of a watch goes at once (time to first token); after it, the next steps' events gather
+                // for a moment, so that a watcher costs a grain message and a network write per linger, not per step.
+                if (next > fromIndex && options.Value.BatchLinger > TimeSpan.Zero && State.Status == SessionStatus.Running)
+                    await Task.Delay(options.Value.BatchLinger, cancellation);
             }
         }
         finally
