@@ -10,7 +10,8 @@ public sealed class SessionFailoverTests
 {
     static ModelHostingOptions Hosting(int silo) => new()
     {
-        PersistEveryTokens = 4, ResumeCheckPeriod = TimeSpan.FromSeconds(2), Models = silo == 0 ? [] : [TestCluster.Llama()],
+        PersistEveryTokens = 4, ResumeCheckPeriod = TimeSpan.FromSeconds(2),
+        Models = silo == 0 ? [] : [TestCluster.Llama() with { MedusaHeads = GenCluster.TestSupport.Fixtures.Model("llama-tiny-medusa") }],
     };
 
     static Task<InProcessTestCluster> StartAsync(RedisServer redis) =>
@@ -31,9 +32,42 @@ public sealed class SessionFailoverTests
     public async Task AKilledSilosSessionFinishesElsewhereWithTheTokensOfAnUninterruptedRun()
     {
         if (RedisMissing()) return;
+        var order = Generations.Order(Generations.Sampled(200, seed: 2024));
+        var (received, info, started) = await KillMidwayAsync(order);
+
+        Assert.Equal(SessionStatus.Finished, info.Status);
+        Assert.Equal(2, info.Activations);
+        Assert.NotEqual(started.Silo, info.Silo);
+        Assert.Equal(Enumerable.Range(0, 200), received.Select(e => e.Position));
+        Assert.Equal(Generations.Reference(order), received.Select(e => e.TokenId).ToArray());
+    }
+
+    [Fact]
+    public async Task AKilledMedusaSessionResumesAfterItsLastRoundWithTheUninterruptedTokens()
+    {
+        if (RedisMissing()) return;
+        var order = Generations.Order(Generations.Sampled(150, seed: 31)) with { Decoding = new DecodingSpec { Method = "medusa" } };
+        var (received, info, _) = await KillMidwayAsync(order);
+
+        using var target = GenCluster.Models.ModelLoader.Load(GenCluster.TestSupport.Fixtures.Model("llama-tiny"));
+        using var heads = GenCluster.Models.Medusa.MedusaHeads.Load(GenCluster.TestSupport.Fixtures.Model("llama-tiny-medusa"));
+        using var decoder = new GenCluster.Decoding.Medusa.MedusaDecoder(target.Model, heads, new GenCluster.Decoding.GenerationRequest
+        {
+            Prompts = [Generations.Prompt], EosTokenIds = target.EosTokenIds, DefaultSeed = order.DefaultSeed,
+            Sampling = Sessions.OrderTranslation.Sampling(order.Sampling),
+        });
+        while (!decoder.IsFinished) decoder.Step();
+        Assert.Equal(SessionStatus.Finished, info.Status);
+        Assert.Equal(2, info.Activations);
+        Assert.Equal(Enumerable.Range(0, 150), received.Select(e => e.Position));
+        Assert.Equal(decoder.Generated(0), received.Select(e => e.TokenId).ToArray());
+    }
+
+    /// <summary>Starts <paramref name="order"/>, kills its silo after 12 events and reads the rest from the session revived elsewhere.</summary>
+    static async Task<(List<TokenEvent> Events, SessionInfo Info, SessionInfo Started)> KillMidwayAsync(GenerationOrder order)
+    {
         using var redis = await RedisServer.StartAsync();
         await using var cluster = await StartAsync(redis);
-        var order = Generations.Order(Generations.Sampled(200, seed: 2024));
         var session = cluster.Client.GetGrain<ISessionGrain>(SessionId.New(TestCluster.Model));
         var started = await session.Start(order);
         var doomed = cluster.Silos.Single(s => s.SiloAddress.ToString() == started.Silo);
@@ -49,15 +83,8 @@ public sealed class SessionFailoverTests
                 break;
             }
             await cluster.KillSiloAsync(doomed);
-
             received.AddRange(await WatchWithRetriesAsync(session, received.Count));
-            var info = await session.GetInfo();
-
-            Assert.Equal(SessionStatus.Finished, info.Status);
-            Assert.Equal(2, info.Activations);
-            Assert.NotEqual(started.Silo, info.Silo);
-            Assert.Equal(Enumerable.Range(0, 200), received.Select(e => e.Position));
-            Assert.Equal(Generations.Reference(order), received.Select(e => e.TokenId).ToArray());
+            return (received, await session.GetInfo(), started);
         }
         finally { device.Set(); }
     }
