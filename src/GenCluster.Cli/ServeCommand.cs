@@ -10,7 +10,7 @@ internal static class ServeCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var port = CliOption.Create<int>("--port", "gRPC port (0 picks a free one)").WithDefault(50051);
-        var models = CliOption.Create<string[]>("--model", "model folder to serve, repeatable; served under its folder name (default: the shipped models/default)");
+        var models = CliOption.Create<string[]>("--model", "model folder to serve, repeatable; served under its folder name with NAME-draft and NAME-medusa beside it (default: the shipped models/default)");
         var httpPort = CliOption.Create<int>("--http-port", "port of the OpenAI-compatible HTTP API (0 picks a free one, -1 turns it off)").WithDefault(8000);
         var apiKey = CliOption.Create<string?>("--api-key", "API key the OpenAI-compatible API asks for (Authorization: Bearer); default $GENCLUSTER_API_KEY, else open");
         var redis = CliOption.Create<string?>("--redis", "Redis connection (e.g. localhost:6379) for clustering, sessions and reminders; default in memory");
@@ -22,7 +22,7 @@ internal static class ServeCommand
             {
                 GrpcPort = r.GetValue(port), HttpPort = r.GetValue(httpPort), ApiKey = r.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("GENCLUSTER_API_KEY"),
                 SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0,
-                Hosting = new ModelHostingOptions { Models = dirs.Select(d => new HostedModel { Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))), Dir = d }).ToList() },
+                Hosting = new ModelHostingOptions { Models = dirs.SelectMany(Hosted).DistinctBy(m => m.Name).ToList() },
                 Storage = r.GetValue(redis) is { } connection ? new ClusterStorage { Kind = StorageKind.Redis, RedisConnection = connection } : new ClusterStorage(),
             };
             await using var app = ClusterHost.Build(settings);
@@ -40,4 +40,21 @@ internal static class ServeCommand
         return command;
     }
 
+    /// <summary>
+    /// A served folder and its companions, found beside it by name as the shipped models are laid out: "NAME-draft"
+    /// (served too, the draft of method speculative) and "NAME-medusa" (Medusa heads, method medusa).
+    /// </summary>
+    static IEnumerable<HostedModel> Hosted(string dir)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
+        var name = Path.GetFileName(full);
+        var draft = full + "-draft";
+        var heads = full + "-medusa";
+        bool hasDraft = File.Exists(Path.Combine(draft, "config.json"));
+        yield return new HostedModel
+        {
+            Name = name, Dir = dir, Draft = hasDraft ? name + "-draft" : null, MedusaHeads = File.Exists(Path.Combine(heads, "config.json")) ? heads : null,
+        };
+        if (hasDraft) yield return new HostedModel { Name = name + "-draft", Dir = draft };
+    }
 }

@@ -15,8 +15,8 @@ public static class SessionFollower
     /// <summary>How long the stream may stay broken before the last error reaches the caller.</summary>
     public static readonly TimeSpan MaxOutage = TimeSpan.FromMinutes(2);
 
-    /// <summary>The events of <paramref name="session"/> from <paramref name="fromIndex"/> to its end.</summary>
-    public static async IAsyncEnumerable<TokenEvent> FollowAsync(ISessionGrain session, int fromIndex, [EnumeratorCancellation] CancellationToken cancellation = default)
+    /// <summary>The event batches of <paramref name="session"/> from <paramref name="fromIndex"/> to its end.</summary>
+    public static async IAsyncEnumerable<TokenEvent[]> FollowAsync(ISessionGrain session, int fromIndex, [EnumeratorCancellation] CancellationToken cancellation = default)
     {
         int next = fromIndex, failures = 0;
         var sinceEvent = Stopwatch.StartNew();
@@ -35,9 +35,11 @@ public static class SessionFollower
                     {
                         break;
                     }
-                    (failures, next) = (0, events.Current.Position + 1);
+                    var batch = events.Current;
+                    if (batch.Length == 0) continue;
+                    (failures, next) = (0, batch[^1].Position + 1);
                     sinceEvent.Restart();
-                    yield return events.Current;
+                    yield return batch;
                 }
             }
             finally { await events.DisposeAsync(); }

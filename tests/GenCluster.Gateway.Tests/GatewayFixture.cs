@@ -8,8 +8,9 @@ using Microsoft.AspNetCore.Builder;
 namespace GenCluster.Gateway.Tests;
 
 /// <summary>
-/// The all-in-one host (silo + gRPC gateway on loopback Kestrel, free ports) serving llama-tiny; "llama-text" (llama-tiny
-/// with GPT-2's real tokenizer files, whose ids exceed the model's vocabulary) and "llama-budget" (a 64-slot KV budget); "default" is the shipped model.
+/// The all-in-one host (silo + gRPC gateway and OpenAI-compatible API on loopback Kestrel, free ports) serving llama-tiny
+/// (with its draft model and Medusa heads); "llama-text" (llama-tiny with GPT-2's real tokenizer files, whose ids exceed
+/// the model's vocabulary), "llama-budget" (a 64-slot KV budget) and "default" (the shipped model).
 /// </summary>
 public sealed class GatewayFixture : IAsyncLifetime
 {
@@ -46,7 +47,8 @@ public sealed class GatewayFixture : IAsyncLifetime
             {
                 Models =
                 [
-                    new HostedModel { Name = "llama-tiny", Dir = llama },
+                    new HostedModel { Name = "llama-tiny", Dir = llama, Draft = "llama-tiny-draft", MedusaHeads = Fixtures.Model("llama-tiny-medusa") },
+                    new HostedModel { Name = "llama-tiny-draft", Dir = Fixtures.Model("llama-tiny-draft") },
                     new HostedModel { Name = "llama-text", Dir = _textModel },
                     // The shipped default model: slow enough (a few ms per token) for a client to leave mid-generation.
                     new HostedModel { Name = "default", Dir = Path.Combine(Fixtures.RepoRoot, "models", "default") },

@@ -18,7 +18,7 @@ public sealed class GrpcJsClientTests(GatewayFixture fixture) : IClassFixture<Ga
             Model = "llama-tiny", InputIds = new TokenIds { Ids = { 1, 15, 42, 7, 99 } }, Method = "top_k",
             Sampling = new SamplingParameters { Seed = 5, MaxNewTokens = 8, MinNewTokens = 8, TopK = 20 },
         };
-        var dotnet = (await fixture.Client.GenerateAsync(request).ToListAsync()).Where(e => e.Token is not null).Select(e => e.Token.TokenId);
+        var dotnet = GenerationServiceTests.Tokens(await fixture.Client.GenerateAsync(request).ToListAsync()).Select(t => t.TokenId);
 
         Assert.Contains("llama-tiny", seen.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
         Assert.Equal(dotnet, seen.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt64()));

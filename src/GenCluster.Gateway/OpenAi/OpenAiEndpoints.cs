@@ -74,13 +74,14 @@ public static class OpenAiEndpoints
             {
                 OpenAiAnswer.StartStream(http.Response);
                 streaming = true;
-                await foreach (var e in SessionFollower.FollowAsync(session, 0, cancellation))
-                    await answer.WriteChunkAsync(http.Response, e, cancellation);
+                await foreach (var batch in SessionFollower.FollowAsync(session, 0, cancellation))
+                    foreach (var e in batch) await answer.WriteChunkAsync(http.Response, e, cancellation);
                 await answer.EndStreamAsync(http.Response, await session.GetInfo(), cancellation);
             }
             else
             {
-                await foreach (var e in SessionFollower.FollowAsync(session, 0, cancellation)) answer.Add(e);
+                await foreach (var batch in SessionFollower.FollowAsync(session, 0, cancellation))
+                    foreach (var e in batch) answer.Add(e);
                 await answer.WriteCompletionAsync(http.Response, await session.GetInfo(), cancellation);
             }
         }

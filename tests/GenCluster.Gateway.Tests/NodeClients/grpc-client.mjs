@@ -22,7 +22,7 @@ const events = await stream({
   model: "llama-tiny", inputIds: { ids: [1, 15, 42, 7, 99] }, method: "top_k",
   sampling: { seed: 5, maxNewTokens: 8, minNewTokens: 8, topK: 20 },
 });
-const tokens = events.filter((e) => e.kind === "token").map((e) => Number(e.token.tokenId));
+const tokens = events.filter((e) => e.kind === "tokens").flatMap((e) => e.tokens.tokens.map((t) => Number(t.tokenId)));
 const summary = events.find((e) => e.kind === "summary").summary;
 
 let error = null;
