@@ -34,12 +34,18 @@ redis-server --port "$redis_port" --save "" --appendonly no --daemonize no >"$ou
 pids+=($!)
 redis="127.0.0.1:$redis_port"
 name="$(basename "$model")"
+# The model's draft and Medusa heads, when they sit beside it (as models/default-draft and models/default-medusa do).
+extras=()
+if [ -d "$model-draft" ]; then
+  extras+=(--GenCluster:Hosting:Models:0:Draft="$name-draft" --GenCluster:Hosting:Models:1:Name="$name-draft" --GenCluster:Hosting:Models:1:Dir="$model-draft")
+fi
+[ -d "$model-medusa" ] && extras+=(--GenCluster:Hosting:Models:0:MedusaHeads="$model-medusa")
 common=(--GenCluster:Storage:Kind=Redis --GenCluster:Storage:RedisConnection="$redis" --GenCluster:ClusterId=local --GenCluster:ServiceId=local)
 
 for i in $(seq 1 "$silos"); do
   "$out/bin/gencluster-silo" "${common[@]}" --GenCluster:Role=Silo --GenCluster:HttpPort=$((8100 + i)) \
     --GenCluster:SiloPort=$((11110 + i)) --GenCluster:OrleansGatewayPort=$((30000 + i)) \
-    --GenCluster:Hosting:Models:0:Name="$name" --GenCluster:Hosting:Models:0:Dir="$model" >"$out/silo-$i.log" 2>&1 &
+    --GenCluster:Hosting:Models:0:Name="$name" --GenCluster:Hosting:Models:0:Dir="$model" "${extras[@]}" >"$out/silo-$i.log" 2>&1 &
   pids+=($!)
   echo "silo $i: pid $! (health http://127.0.0.1:$((8100 + i))/health, log $out/silo-$i.log)"
 done
