@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -134,21 +135,37 @@ public sealed unsafe class PackedLinear : IDisposable
         if (!_kernels || batch < 1 || batch > DotKernels.MaxBatch)
             throw new InvalidOperationException($"raw products need the CPU kernels and 1..{DotKernels.MaxBatch} rows, got {batch} (kernels: {_kernels})");
         int chunks = (OutFeatures + RowsPerChunk - 1) / RowsPerChunk;
-        WorkerPool.Shared.Run(chunks, c => MultiplyRows(x, batch, y, c * RowsPerChunk, Math.Min(OutFeatures, (c + 1) * RowsPerChunk)));
+        bool wide = Vector512.IsHardwareAccelerated;
+        // Compact formats prepare the inputs once here (on the caller's stack, alive until every chunk is done), not per chunk.
+        if (Format == WeightFormat.BFloat16)
+        {
+            var buffer = stackalloc float[BFloat16Kernels.SplitFloats(InFeatures, batch)];
+            var split = BFloat16Kernels.Split(x, InFeatures, batch, wide, buffer);
+            Run(chunks, batch, y, (start, end) => BFloat16Kernels.ProductSplit((ushort*)_w, InFeatures, x, split, batch, y, OutFeatures, start, end, wide));
+        }
+        else if (Format == WeightFormat.Int8 && Int8Kernels.Integer)
+        {
+            var buffer = stackalloc short[batch * InFeatures + 32];
+            var t = stackalloc float[batch * InFeatures / DotKernels.Int8Group];
+            var q = Int8Kernels.Quantize(x, InFeatures, batch, buffer, t);
+            Run(chunks, batch, y, (start, end) => Int8Kernels.ProductQuantized((sbyte*)_w, _s, InFeatures, q, t, batch, y, OutFeatures, start, end, wide));
+        }
+        else if (Format == WeightFormat.Int8)
+            Run(chunks, batch, y, (start, end) => DotKernels.Int8Widened((sbyte*)_w, _s, InFeatures, x, batch, y, OutFeatures, start, end));
+        else
+            Run(chunks, batch, y, (start, end) => DotKernels.F32((float*)_w, InFeatures, x, batch, y, OutFeatures, start, end));
     }
 
-    void MultiplyRows(float* x, int batch, float* y, int start, int end)
-    {
-        switch (Format)
+    /// <summary>Runs <paramref name="rows"/>(start, end) over chunks of output rows on the pool, then adds the bias.</summary>
+    void Run(int chunks, int batch, float* y, Action<int, int> rows) =>
+        WorkerPool.Shared.Run(chunks, c =>
         {
-            case WeightFormat.BFloat16: DotKernels.Bf16((ushort*)_w, InFeatures, x, batch, y, OutFeatures, start, end); break;
-            case WeightFormat.Int8: DotKernels.Int8((sbyte*)_w, _s, InFeatures, x, batch, y, OutFeatures, start, end); break;
-            default: DotKernels.F32((float*)_w, InFeatures, x, batch, y, OutFeatures, start, end); break;
-        }
-        if (_b != null)
-            for (int b = 0; b < batch; b++)
-                for (int o = start; o < end; o++) y[(long)b * OutFeatures + o] += _b[o];
-    }
+            int start = c * RowsPerChunk, end = Math.Min(OutFeatures, (c + 1) * RowsPerChunk);
+            rows(start, end);
+            if (_b != null)
+                for (int b = 0; b < batch; b++)
+                    for (int o = start; o < end; o++) y[(long)b * OutFeatures + o] += _b[o];
+        });
 
     /// <summary>Row <paramref name="row"/> of the weight widened to float32 into <paramref name="destination"/> (the same numbers as <see cref="Rows"/>).</summary>
     internal void CopyRow(long row, float* destination)

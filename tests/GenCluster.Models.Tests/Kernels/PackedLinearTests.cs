@@ -7,7 +7,7 @@ namespace GenCluster.Models.Tests.Kernels;
 /// <summary>The SIMD decode kernels against torch's own linear.</summary>
 public class PackedLinearTests
 {
-    static void AssertRelativeClose(Tensor expected, Tensor actual, double tolerance)
+    internal static void AssertRelativeClose(Tensor expected, Tensor actual, double tolerance)
     {
         var e = expected.data<float>().ToArray();
         var a = actual.data<float>().ToArray();
