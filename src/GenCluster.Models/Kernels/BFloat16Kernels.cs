@@ -7,8 +7,8 @@ namespace GenCluster.Models.Kernels;
 /// y[b, o] = Σ_i W[o, i] x[b, i] over bfloat16 weights. A bfloat16 is the high half of a float32, so a 32-bit lane
 /// holding elements 2j (low half) and 2j+1 (high half) widens with one operation each: lane &lt;&lt; 16 is element 2j and
 /// lane &amp; 0xFFFF0000 is element 2j+1. The inputs are split once per call into the matching even | odd order per block
-/// of 2 × (vector width) elements, so the inner loop is a load, a shift, an AND and two FMAs per 2 × width weights;
-/// four weight rows share each input load at batch 1. Sums run in a different order than torch's (float32 rounding only).
+/// of 2 × (vector width) elements, so the inner loop is a load, a shift, an AND and two FMAs per 2 × width weights.
+/// Sums run in a different order than torch's (float32 rounding only).
 /// </summary>
 internal static unsafe class BFloat16Kernels
 {
@@ -46,25 +46,14 @@ internal static unsafe class BFloat16Kernels
         wide &= batch == 1;
         int block = Block(batch, wide);
         int paired = inDim / block * block;
-        for (int o = start; o < end;)
+        for (int o = start; o < end; o++)
         {
-            int rows = Math.Min(4, end - o);
-            if (batch == 1 && rows == 4)
+            ushort* row = w + (long)o * inDim;
+            for (int b = 0; b < batch; b++)
             {
-                if (wide) FourRows512(w + (long)o * inDim, inDim, paired, split, y + o);
-                else FourRows256(w + (long)o * inDim, inDim, paired, split, y + o);
+                y[(long)b * outDim + o] = wide ? Row512(row, paired, split) : Row256(row, paired, split + (long)b * paired);
+                if (paired < inDim) y[(long)b * outDim + o] += Tail(row, inDim, paired, x + (long)b * inDim);
             }
-            else
-            {
-                rows = 1;
-                for (int b = 0; b < batch; b++)
-                    y[(long)b * outDim + o] = wide ? Row512(w + (long)o * inDim, paired, split) : Row256(w + (long)o * inDim, paired, split + (long)b * paired);
-            }
-            if (paired < inDim)
-                for (int r = 0; r < rows; r++)
-                    for (int b = 0; b < batch; b++)
-                        y[(long)b * outDim + o + r] += Tail(w + (long)(o + r) * inDim, inDim, paired, x + (long)b * inDim);
-            o += rows;
         }
     }
 
@@ -100,89 +89,54 @@ internal static unsafe class BFloat16Kernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<float> Odd(Vector512<uint> pairs) => (pairs & Vector512.Create(0xFFFF0000u)).AsSingle();
 
-    /// <summary>One weight row against one split input row (whole blocks of 16).</summary>
+    /// <summary>
+    /// One weight row against one split input row (whole blocks of 16), two blocks per iteration into four accumulators.
+    /// Rows go one after another so the weights stream sequentially, which the hardware prefetchers follow best.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float Row256(ushort* w, int paired, float* split)
     {
-        Vector256<float> even = default, odd = default;
-        for (int k = 0; k < paired; k += 16)
+        Vector256<float> e0 = default, d0 = default, e1 = default, d1 = default;
+        int k = 0;
+        for (; k + 32 <= paired; k += 32)
         {
-            var pairs = Vector256.Load((uint*)(w + k));
-            even = DotKernels.MulAdd(Even(pairs), Vector256.Load(split + k), even);
-            odd = DotKernels.MulAdd(Odd(pairs), Vector256.Load(split + k + 8), odd);
+            var p = Vector256.Load((uint*)(w + k));
+            var q = Vector256.Load((uint*)(w + k + 16));
+            e0 = DotKernels.MulAdd(Even(p), Vector256.Load(split + k), e0);
+            d0 = DotKernels.MulAdd(Odd(p), Vector256.Load(split + k + 8), d0);
+            e1 = DotKernels.MulAdd(Even(q), Vector256.Load(split + k + 16), e1);
+            d1 = DotKernels.MulAdd(Odd(q), Vector256.Load(split + k + 24), d1);
         }
-        return Vector256.Sum(even + odd);
+        if (k < paired)
+        {
+            var p = Vector256.Load((uint*)(w + k));
+            e0 = DotKernels.MulAdd(Even(p), Vector256.Load(split + k), e0);
+            d0 = DotKernels.MulAdd(Odd(p), Vector256.Load(split + k + 8), d0);
+        }
+        return Vector256.Sum((e0 + d0) + (e1 + d1));
     }
 
     /// <summary><see cref="Row256"/> with 512-bit vectors (blocks of 32).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float Row512(ushort* w, int paired, float* split)
     {
-        Vector512<float> even = default, odd = default;
-        for (int k = 0; k < paired; k += 32)
+        Vector512<float> e0 = default, d0 = default, e1 = default, d1 = default;
+        int k = 0;
+        for (; k + 64 <= paired; k += 64)
         {
-            var pairs = Vector512.Load((uint*)(w + k));
-            even = Vector512.FusedMultiplyAdd(Even(pairs), Vector512.Load(split + k), even);
-            odd = Vector512.FusedMultiplyAdd(Odd(pairs), Vector512.Load(split + k + 16), odd);
+            var p = Vector512.Load((uint*)(w + k));
+            var q = Vector512.Load((uint*)(w + k + 32));
+            e0 = Vector512.FusedMultiplyAdd(Even(p), Vector512.Load(split + k), e0);
+            d0 = Vector512.FusedMultiplyAdd(Odd(p), Vector512.Load(split + k + 16), d0);
+            e1 = Vector512.FusedMultiplyAdd(Even(q), Vector512.Load(split + k + 32), e1);
+            d1 = Vector512.FusedMultiplyAdd(Odd(q), Vector512.Load(split + k + 48), d1);
         }
-        return Vector512.Sum(even + odd);
-    }
-
-    /// <summary>Four consecutive weight rows against one split input row, eight accumulators (blocks of 16).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void FourRows256(ushort* w0, int inDim, int paired, float* split, float* y)
-    {
-        ushort* w1 = w0 + inDim, w2 = w1 + inDim, w3 = w2 + inDim;
-        Vector256<float> e0 = default, e1 = default, e2 = default, e3 = default, d0 = default, d1 = default, d2 = default, d3 = default;
-        for (int k = 0; k < paired; k += 16)
+        if (k < paired)
         {
-            var xe = Vector256.Load(split + k);
-            var xo = Vector256.Load(split + k + 8);
-            var p = Vector256.Load((uint*)(w0 + k));
-            e0 = DotKernels.MulAdd(Even(p), xe, e0);
-            d0 = DotKernels.MulAdd(Odd(p), xo, d0);
-            p = Vector256.Load((uint*)(w1 + k));
-            e1 = DotKernels.MulAdd(Even(p), xe, e1);
-            d1 = DotKernels.MulAdd(Odd(p), xo, d1);
-            p = Vector256.Load((uint*)(w2 + k));
-            e2 = DotKernels.MulAdd(Even(p), xe, e2);
-            d2 = DotKernels.MulAdd(Odd(p), xo, d2);
-            p = Vector256.Load((uint*)(w3 + k));
-            e3 = DotKernels.MulAdd(Even(p), xe, e3);
-            d3 = DotKernels.MulAdd(Odd(p), xo, d3);
+            var p = Vector512.Load((uint*)(w + k));
+            e0 = Vector512.FusedMultiplyAdd(Even(p), Vector512.Load(split + k), e0);
+            d0 = Vector512.FusedMultiplyAdd(Odd(p), Vector512.Load(split + k + 16), d0);
         }
-        y[0] = Vector256.Sum(e0 + d0);
-        y[1] = Vector256.Sum(e1 + d1);
-        y[2] = Vector256.Sum(e2 + d2);
-        y[3] = Vector256.Sum(e3 + d3);
-    }
-
-    /// <summary><see cref="FourRows256"/> with 512-bit vectors (blocks of 32).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void FourRows512(ushort* w0, int inDim, int paired, float* split, float* y)
-    {
-        ushort* w1 = w0 + inDim, w2 = w1 + inDim, w3 = w2 + inDim;
-        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, d0 = default, d1 = default, d2 = default, d3 = default;
-        for (int k = 0; k < paired; k += 32)
-        {
-            var xe = Vector512.Load(split + k);
-            var xo = Vector512.Load(split + k + 16);
-            var p = Vector512.Load((uint*)(w0 + k));
-            e0 = Vector512.FusedMultiplyAdd(Even(p), xe, e0);
-            d0 = Vector512.FusedMultiplyAdd(Odd(p), xo, d0);
-            p = Vector512.Load((uint*)(w1 + k));
-            e1 = Vector512.FusedMultiplyAdd(Even(p), xe, e1);
-            d1 = Vector512.FusedMultiplyAdd(Odd(p), xo, d1);
-            p = Vector512.Load((uint*)(w2 + k));
-            e2 = Vector512.FusedMultiplyAdd(Even(p), xe, e2);
-            d2 = Vector512.FusedMultiplyAdd(Odd(p), xo, d2);
-            p = Vector512.Load((uint*)(w3 + k));
-            e3 = Vector512.FusedMultiplyAdd(Even(p), xe, e3);
-            d3 = Vector512.FusedMultiplyAdd(Odd(p), xo, d3);
-        }
-        y[0] = Vector512.Sum(e0 + d0);
-        y[1] = Vector512.Sum(e1 + d1);
-        y[2] = Vector512.Sum(e2 + d2);
-        y[3] = Vector512.Sum(e3 + d3);
+        return Vector512.Sum((e0 + d0) + (e1 + d1));
     }
 }

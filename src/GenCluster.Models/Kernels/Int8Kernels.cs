@@ -44,16 +44,16 @@ internal static unsafe class Int8Kernels
     {
         int groups = inDim / Group;
         wide &= Avx512BW.IsSupported;
-        int o = start;
-        if (batch == 1)
-            for (; o + 4 <= end; o += 4)
-            {
-                if (wide) FourRows512(w + (long)o * inDim, scales + (long)o * groups, inDim, q, t, y + o);
-                else FourRows256(w + (long)o * inDim, scales + (long)o * groups, inDim, q, t, y + o);
-            }
-        for (; o < end; o++)
+        // Rows one after another: the weights stream sequentially, which the hardware prefetchers follow best.
+        for (int o = start; o < end; o++)
             for (int b = 0; b < batch; b++)
-                y[(long)b * outDim + o] = Row256(w + (long)o * inDim, scales + (long)o * groups, inDim, q + (long)b * inDim, t + (long)b * groups);
+            {
+                sbyte* row = w + (long)o * inDim;
+                float* rowScales = scales + (long)o * groups;
+                short* qb = q + (long)b * inDim;
+                float* tb = t + (long)b * groups;
+                y[(long)b * outDim + o] = wide ? Row512(row, rowScales, inDim, qb, tb) : Row256(row, rowScales, inDim, qb, tb);
+            }
     }
 
     /// <summary>q = round(x / t_g) per group of 32 with t_g = max|x_g| / 32767 (t_g = 0 for an all-zero group).</summary>
@@ -79,65 +79,38 @@ internal static unsafe class Int8Kernels
     static Vector256<float> Scaled(Vector256<int> sums, float scale, Vector256<float> acc) =>
         DotKernels.MulAdd(Avx.ConvertToVector256Single(sums), Vector256.Create(scale), acc);
 
-    /// <summary>One weight row against one quantized input row.</summary>
+    /// <summary>One weight row against one quantized input row, alternate groups into two accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float Row256(sbyte* w, float* s, int inDim, short* q, float* t)
     {
-        var acc = Vector256<float>.Zero;
-        for (int g = 0, i = 0; i < inDim; g++, i += Group)
-            acc = Scaled(GroupDot(w + i, Vector256.Load(q + i), Vector256.Load(q + i + 16)), s[g] * t[g], acc);
-        return Vector256.Sum(acc);
-    }
-
-    /// <summary>Four consecutive weight rows against one quantized input row (each input load serves four rows).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void FourRows256(sbyte* w0, float* s0, int inDim, short* q, float* t, float* y)
-    {
-        sbyte* w1 = w0 + inDim, w2 = w1 + inDim, w3 = w2 + inDim;
-        int groups = inDim / Group;
-        float* s1 = s0 + groups, s2 = s1 + groups, s3 = s2 + groups;
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (int g = 0, i = 0; i < inDim; g++, i += Group)
+        Vector256<float> a0 = default, a1 = default;
+        int g = 0, i = 0;
+        for (; i + 2 * Group <= inDim; g += 2, i += 2 * Group)
         {
-            var x0 = Vector256.Load(q + i);
-            var x1 = Vector256.Load(q + i + 16);
-            float tg = t[g];
-            a0 = Scaled(GroupDot(w0 + i, x0, x1), s0[g] * tg, a0);
-            a1 = Scaled(GroupDot(w1 + i, x0, x1), s1[g] * tg, a1);
-            a2 = Scaled(GroupDot(w2 + i, x0, x1), s2[g] * tg, a2);
-            a3 = Scaled(GroupDot(w3 + i, x0, x1), s3[g] * tg, a3);
+            a0 = Scaled(GroupDot(w + i, Vector256.Load(q + i), Vector256.Load(q + i + 16)), s[g] * t[g], a0);
+            a1 = Scaled(GroupDot(w + i + Group, Vector256.Load(q + i + Group), Vector256.Load(q + i + Group + 16)), s[g + 1] * t[g + 1], a1);
         }
-        y[0] = Vector256.Sum(a0);
-        y[1] = Vector256.Sum(a1);
-        y[2] = Vector256.Sum(a2);
-        y[3] = Vector256.Sum(a3);
+        if (i < inDim) a0 = Scaled(GroupDot(w + i, Vector256.Load(q + i), Vector256.Load(q + i + 16)), s[g] * t[g], a0);
+        return Vector256.Sum(a0 + a1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> Scaled512(sbyte* w, Vector512<short> x, float scale, Vector512<float> acc) =>
-        Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(w)), x)),
+    static Vector512<float> Scaled512(sbyte* w, short* q, float scale, Vector512<float> acc) =>
+        Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(w)), Vector512.Load(q))),
             Vector512.Create(scale), acc);
 
-    /// <summary><see cref="FourRows256"/> with 512-bit vectors: one group of 32 per multiply-add.</summary>
+    /// <summary><see cref="Row256"/> with 512-bit vectors: one group of 32 per multiply-add.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void FourRows512(sbyte* w0, float* s0, int inDim, short* q, float* t, float* y)
+    static float Row512(sbyte* w, float* s, int inDim, short* q, float* t)
     {
-        sbyte* w1 = w0 + inDim, w2 = w1 + inDim, w3 = w2 + inDim;
-        int groups = inDim / Group;
-        float* s1 = s0 + groups, s2 = s1 + groups, s3 = s2 + groups;
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (int g = 0, i = 0; i < inDim; g++, i += Group)
+        Vector512<float> a0 = default, a1 = default;
+        int g = 0, i = 0;
+        for (; i + 2 * Group <= inDim; g += 2, i += 2 * Group)
         {
-            var x = Vector512.Load(q + i);
-            float tg = t[g];
-            a0 = Scaled512(w0 + i, x, s0[g] * tg, a0);
-            a1 = Scaled512(w1 + i, x, s1[g] * tg, a1);
-            a2 = Scaled512(w2 + i, x, s2[g] * tg, a2);
-            a3 = Scaled512(w3 + i, x, s3[g] * tg, a3);
+            a0 = Scaled512(w + i, q + i, s[g] * t[g], a0);
+            a1 = Scaled512(w + i + Group, q + i + Group, s[g + 1] * t[g + 1], a1);
         }
-        y[0] = Vector512.Sum(a0);
-        y[1] = Vector512.Sum(a1);
-        y[2] = Vector512.Sum(a2);
-        y[3] = Vector512.Sum(a3);
+        if (i < inDim) a0 = Scaled512(w + i, q + i, s[g] * t[g], a0);
+        return Vector512.Sum(a0 + a1);
     }
 }

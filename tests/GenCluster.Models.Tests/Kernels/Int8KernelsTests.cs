@@ -10,6 +10,7 @@ public unsafe class Int8KernelsTests
     [Theory]
     [InlineData(1, 37, 576)]
     [InlineData(1, 4, 32)]
+    [InlineData(1, 7, 96)]    // an odd number of groups
     [InlineData(3, 10, 64)]
     [InlineData(8, 6, 1536)]
     public void ProductEqualsTorchLinearOnTheDequantizedWeights(int batch, int outDim, int inDim)
