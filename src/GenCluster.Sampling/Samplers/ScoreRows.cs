@@ -30,15 +30,21 @@ internal static class ScoreRows
     /// <summary>The first index of the largest value, a NaN counting as largest (torch.argmax's rule).</summary>
     public static int ArgMax(ReadOnlySpan<float> row)
     {
-        int best = 0;
-        float max = row[0];
-        for (int i = 0; i < row.Length; i++)
-        {
-            float v = row[i];
-            if (float.IsNaN(v)) return i;
-            if (v > max) (best, max) = (i, v);
-        }
-        return best;
+        float max = Max(row);
+        if (!float.IsNaN(max)) return row.IndexOf(max);
+        for (int i = 0; ; i++) if (float.IsNaN(row[i])) return i;
+    }
+
+    /// <summary>The largest value, or NaN when the row holds one (IEEE 754-2019 maximum, as Vector256.Max computes it).</summary>
+    public static float Max(ReadOnlySpan<float> row)
+    {
+        int i = 0;
+        var max = Vector256.Create(float.NegativeInfinity);
+        for (; i + 8 <= row.Length; i += 8) max = Vector256.Max(max, Vector256.Create(row.Slice(i, 8)));
+        float result = float.NegativeInfinity;
+        for (int lane = 0; lane < 8; lane++) result = MathF.Max(result, max[lane]);
+        for (; i < row.Length; i++) result = MathF.Max(result, row[i]);
+        return result;
     }
 
     /// <summary>
@@ -47,8 +53,7 @@ internal static class ScoreRows
     /// </summary>
     public static float LogSumExp(ReadOnlySpan<float> row)
     {
-        float max = float.NegativeInfinity;
-        foreach (var v in row) max = float.IsNaN(v) ? v : MathF.Max(max, v);
+        float max = Max(row);
         if (float.IsNaN(max)) return float.NaN;
         float shift = float.IsInfinity(max) ? 0 : max;
         int i = 0;
