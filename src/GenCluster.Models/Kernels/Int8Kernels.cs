@@ -45,6 +45,12 @@ internal static unsafe class Int8Kernels
         int groups = inDim / Group;
         wide &= Avx512BW.IsSupported;
         // Rows one after another: the weights stream sequentially, which the hardware prefetchers follow best.
+        if (batch > 1)
+        {
+            for (int o = start; o < end; o++)
+                RowBatch(w + (long)o * inDim, scales + (long)o * groups, inDim, q, t, batch, y + o, outDim);
+            return;
+        }
         for (int o = start; o < end; o++)
             for (int b = 0; b < batch; b++)
             {
@@ -92,6 +98,27 @@ internal static unsafe class Int8Kernels
         }
         if (i < inDim) a0 = Scaled(GroupDot(w + i, Vector256.Load(q + i), Vector256.Load(q + i + 16)), s[g] * t[g], a0);
         return Vector256.Sum(a0 + a1);
+    }
+
+    /// <summary>One weight row against every input row: each group is widened to int16 once and serves all of them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void RowBatch(sbyte* w, float* s, int inDim, short* q, float* t, int batch, float* y, int outDim)
+    {
+        int groups = inDim / Group;
+        var acc = stackalloc Vector256<float>[DotKernels.MaxBatch];
+        for (int b = 0; b < batch; b++) acc[b] = default;
+        for (int g = 0, i = 0; i < inDim; g++, i += Group)
+        {
+            var w0 = Avx2.ConvertToVector256Int16(w + i);
+            var w1 = Avx2.ConvertToVector256Int16(w + i + 16);
+            for (int b = 0; b < batch; b++)
+            {
+                short* qb = q + (long)b * inDim + i;
+                var sums = Avx2.Add(Avx2.MultiplyAddAdjacent(w0, Vector256.Load(qb)), Avx2.MultiplyAddAdjacent(w1, Vector256.Load(qb + 16)));
+                acc[b] = Scaled(sums, s[g] * t[(long)b * groups + g], acc[b]);
+            }
+        }
+        for (int b = 0; b < batch; b++) y[(long)b * outDim] = Vector256.Sum(acc[b]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
