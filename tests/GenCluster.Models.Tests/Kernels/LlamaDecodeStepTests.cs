@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GenCluster.Models.Architectures;
+using GenCluster.Models.Kernels;
 using GenCluster.Models.Runtime;
 using GenCluster.TestSupport;
 using static TorchSharp.torch;
@@ -31,7 +32,7 @@ public class LlamaDecodeStepTests
     }
 
     /// <summary>Runs <paramref name="run"/> with the fused step, then with the per-op path, and checks they agree; returns fused steps taken.</summary>
-    static long AssertFusedEqualsPerOp(ICausalLM model, Func<ICausalLM, List<float[][]>> run)
+    static long AssertFusedEqualsPerOp(ICausalLM model, Func<ICausalLM, List<float[][]>> run, float tolerance = 1e-4f)
     {
         var llama = Assert.IsType<Llama>(model);
         long before = llama.FusedSteps;
@@ -46,7 +47,7 @@ public class LlamaDecodeStepTests
         for (int step = 0; step < perOp.Count; step++)
             for (int row = 0; row < perOp[step].Length; row++)
             {
-                GreedyConformanceTests.AssertClose(perOp[step][row], fused[step][row]);
+                GreedyConformanceTests.AssertClose(perOp[step][row], fused[step][row], tolerance);
                 Assert.Equal(Array.IndexOf(perOp[step][row], perOp[step][row].Max()), Array.IndexOf(fused[step][row], fused[step][row].Max()));
             }
         return taken;
@@ -137,6 +138,12 @@ public class LlamaDecodeStepTests
         GreedyConformanceTests.AssertClose(Hidden(), fused);
     }
 
+    /// <summary>
+    /// int8 products round their inputs to int16 per group (<see cref="Int8Kernels"/>): a last-bit difference between the
+    /// two paths' inputs can move one rounding step, so their logits (spanning about ±10) agree to 1e-2, not 1e-4.
+    /// </summary>
+    static float ToleranceFor(string dtype) => dtype == "int8" ? 1e-2f : 1e-4f;
+
     [Theory]
     [InlineData("bfloat16")]
     [InlineData("int8")]
@@ -148,7 +155,7 @@ public class LlamaDecodeStepTests
             using var cache = model.CreateCache(2);
             var prefill = new ForwardRequest(new long[,] { { 0, 0, 5, 17, 33 }, { 90, 101, 7, 64, 3 } }) { AttentionMask = new long[,] { { 0, 0, 1, 1, 1 }, { 1, 1, 1, 1, 1 } } };
             return Greedy(model, cache, prefill, 12);
-        });
+        }, ToleranceFor(dtype));
         Assert.Equal(11, taken);
     }
 
@@ -163,7 +170,7 @@ public class LlamaDecodeStepTests
         {
             using var cache = model.CreateCache(1);
             return Greedy(model, cache, ForwardRequest.Single(Prompt), 8);
-        });
+        }, ToleranceFor(dtype));
     }
 
     [Fact]
