@@ -17,7 +17,7 @@ run="$work/bin/cli/gencluster"
   --lr 1.5e-3 --min-lr 1.5e-4 --warmup 30 --checkpoint-every 25 --eval-every 200 --log-every 5 --threads 1 --dtype bf16
 
 "$run" train lm --data "$work/corpus/kjv" --tokenizer "$work/tokenizer" \
-  --run-dir "$work/draft" --out "$repo/models/default-draft" --steps 400 \
+  --run-dir "$work/draft" --out "$repo/models/default-draft" --steps 20000 --minutes 75 \
   --hidden 128 --intermediate 384 --layers 2 --heads 4 --kv-heads 2 --context 256 --batch 8 \
   --lr 2e-3 --min-lr 2e-4 --warmup 30 --checkpoint-every 50 --eval-every 200 --log-every 20 --threads 1 --dtype f32
 

@@ -10,7 +10,9 @@ using GenCluster.Sampling;
 using GenCluster.Silo;
 
 // One stream through the all-in-one cluster's gRPC gateway (loopback) versus the same generation in-process:
-// tokens/s and time to first token. Same model, prompt, sampling and seed on both sides; the median of --runs runs.
+// tokens/s and time to first token. Same model, prompt, sampling and seed on both sides. The two run in alternation
+// (in-process, gateway, in-process, ...) so that both see the same machine load; reported: the medians of --runs
+// runs each and the median of the per-pair ratios, the A/B figure on a shared, noisy machine.
 // Usage: dotnet run -c Release --project bench/GenCluster.Bench.Cluster -- [--model DIR] [--new-tokens 200] [--runs 5] [--out bench/cluster/results.json]
 var options = args.Select((a, i) => (a, i)).Where(x => x.a.StartsWith("--")).ToDictionary(x => x.a[2..], x => x.i + 1 < args.Length ? args[x.i + 1] : "");
 string Opt(string name, string fallback) => options.TryGetValue(name, out var v) ? v : fallback;
@@ -20,6 +22,8 @@ long[] prompt = [1, 15, 42, 7, 99, 3, 8, 21];
 var sampling = new SamplingParams { DoSample = true, TopK = 20, Seed = 1, MaxNewTokens = newTokens, MinNewTokens = newTokens };
 
 using var loaded = ModelLoader.Load(dir);
+int messages = 0;
+var siloDecodeSeconds = new List<double>();
 async Task<(double Ttft, double TokensPerSecond)> InProcess()
 {
     using var session = new GenerationSession(loaded.Model, new GenerationRequest { Prompts = [prompt], Sampling = sampling, EosTokenIds = loaded.EosTokenIds });
@@ -32,7 +36,7 @@ async Task<(double Ttft, double TokensPerSecond)> InProcess()
 
 var settings = new HostSettings
 {
-    GrpcPort = 0, SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0,
+    GrpcPort = 0, HttpPort = -1, SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0,
     Hosting = new ModelHostingOptions { Models = [new HostedModel { Name = "bench", Dir = dir }] },
 };
 await using var app = ClusterHost.Build(settings);
@@ -49,27 +53,38 @@ async Task<(double Ttft, double TokensPerSecond)> ThroughGateway()
     double first = 0;
     int count = 0;
     await foreach (var e in client.GenerateAsync(request))
-        if (e.Token is not null && count++ == 0) first = clock.Elapsed.TotalSeconds;
+    {
+        if (e.Summary is { } summary) siloDecodeSeconds.Add(summary.Stats.Seconds);
+        if (e.Tokens is null) continue;
+        if (count == 0) first = clock.Elapsed.TotalSeconds;
+        count += e.Tokens.Tokens.Count;
+        messages++;
+    }
     return (first, count / clock.Elapsed.TotalSeconds);
 }
 
-async Task<(double Ttft, double TokensPerSecond)> Median(Func<Task<(double, double)>> run)
-{
-    await run(); // warm-up: model load, JIT, first activation
-    var results = new List<(double Ttft, double Tps)>();
-    for (int i = 0; i < runs; i++) results.Add(await run());
-    return (results.Select(r => r.Ttft).Order().ElementAt(runs / 2), results.Select(r => r.Tps).Order().ElementAt(runs / 2));
-}
-
-var local = await Median(InProcess);
-var remote = await Median(ThroughGateway);
+await InProcess(); // warm-up: model load, JIT, first activation
+await ThroughGateway();
+messages = 0;
+siloDecodeSeconds.Clear();
+var pairs = new List<((double Ttft, double Tps) Local, (double Ttft, double Tps) Remote)>();
+for (int i = 0; i < runs; i++) pairs.Add((await InProcess(), await ThroughGateway()));
+double Median(IEnumerable<double> values) => values.Order().ElementAt(runs / 2);
+var local = (Ttft: Median(pairs.Select(p => p.Local.Ttft)), TokensPerSecond: Median(pairs.Select(p => p.Local.Tps)));
+var remote = (Ttft: Median(pairs.Select(p => p.Remote.Ttft)), TokensPerSecond: Median(pairs.Select(p => p.Remote.Tps)));
 var result = new JsonObject
 {
     ["model"] = Path.GetFileName(Path.GetFullPath(dir)), ["new_tokens"] = newTokens, ["runs"] = runs, ["sampling"] = "top_k 20, seed 1",
     ["machine"] = new JsonObject { ["cores"] = Environment.ProcessorCount, ["load_average_1m"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?" },
     ["in_process"] = new JsonObject { ["tokens_per_second"] = Math.Round(local.TokensPerSecond, 1), ["ttft_ms"] = Math.Round(local.Ttft * 1000, 2) },
-    ["gateway"] = new JsonObject { ["tokens_per_second"] = Math.Round(remote.TokensPerSecond, 1), ["ttft_ms"] = Math.Round(remote.Ttft * 1000, 2) },
-    ["gateway_vs_in_process"] = Math.Round(remote.TokensPerSecond / local.TokensPerSecond, 3),
+    ["gateway"] = new JsonObject
+    {
+        ["tokens_per_second"] = Math.Round(remote.TokensPerSecond, 1), ["ttft_ms"] = Math.Round(remote.Ttft * 1000, 2),
+        ["token_messages_per_stream"] = Math.Round((double)messages / runs, 1),
+        // Tokens per second of the decode steps alone, timed inside the silo (the rest is delivery and scheduling).
+        ["silo_decode_tokens_per_second"] = Math.Round(newTokens / Median(siloDecodeSeconds), 1),
+    },
+    ["gateway_vs_in_process"] = Math.Round(Median(pairs.Select(p => p.Remote.Tps / p.Local.Tps)), 3),
     ["ttft_overhead_ms"] = Math.Round((remote.Ttft - local.Ttft) * 1000, 2),
 };
 var json = result.ToJsonString(new JsonSerializerOptions { WriteIndented = true });

@@ -47,9 +47,9 @@ foreach (var fast in fastPaths)
         var prompts = Enumerable.Range(0, batch).Select(_ => (IReadOnlyList<long>)Enumerable.Range(0, promptTokens).Select(_ => (long)rng.Next(3, vocab)).ToArray()).ToArray();
         var request = new GenerationRequest { Prompts = prompts, Sampling = new SamplingParams { MaxNewTokens = newTokens }, UseKvCache = cached };
         Measure(loaded, request with { Sampling = request.Sampling with { MaxNewTokens = 4 } }); // warm-up
-        var (prefill, decode, generated) = Measure(loaded, request);
+        var (prefill, decode, decodeCpu, generated) = Measure(loaded, request);
         double tps = (generated - batch) / decode;
-        Console.Error.WriteLine($"{dtype} fast_path {fast} batch {batch} kv_cache {cached}: prefill {prefill * 1000:F0} ms, decode {tps:F1} tok/s aggregate ({tps / batch:F1} per sequence); bound {bandwidth * 1e9 / tokenBytes:F1}");
+        Console.Error.WriteLine($"{dtype} fast_path {fast} batch {batch} kv_cache {cached}: prefill {prefill * 1000:F0} ms, decode {tps:F1} tok/s aggregate ({tps / batch:F1} per sequence), {(generated - batch) / decodeCpu:F1} tokens per CPU second; bound {bandwidth * 1e9 / tokenBytes:F1}");
         runs.Add(new JsonObject
         {
             ["dtype"] = dtype, ["fast_path"] = fast, ["weight_bytes_per_token"] = (long)tokenBytes,
@@ -57,6 +57,8 @@ foreach (var fast in fastPaths)
             ["batch"] = batch, ["kv_cache"] = cached, ["prompt_tokens"] = promptTokens, ["new_tokens"] = newTokens,
             ["prefill_seconds"] = Math.Round(prefill, 4), ["decode_seconds"] = Math.Round(decode, 4),
             ["decode_tokens_per_second"] = Math.Round(tps, 2), ["per_sequence_tokens_per_second"] = Math.Round(tps / batch, 2),
+            // Process CPU time (all threads) while decoding: on a shared machine, tokens per CPU second varies less than per wall second.
+            ["decode_cpu_seconds"] = Math.Round(decodeCpu, 4), ["tokens_per_cpu_second"] = Math.Round((generated - batch) / decodeCpu, 2),
         });
     }
 }
@@ -79,14 +81,16 @@ if (outPath != "")
 }
 Console.WriteLine(json);
 
-static (double Prefill, double Decode, int Generated) Measure(LoadedModel loaded, GenerationRequest request)
+static (double Prefill, double Decode, double DecodeCpu, int Generated) Measure(LoadedModel loaded, GenerationRequest request)
 {
     using var session = new GenerationSession(loaded.Model, request);
     var clock = Stopwatch.StartNew();
     session.Step();
     double prefill = clock.Elapsed.TotalSeconds;
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     while (!session.IsFinished) session.Step();
-    return (prefill, clock.Elapsed.TotalSeconds - prefill, session.Stats.GeneratedTokens);
+    double decodeCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+    return (prefill, clock.Elapsed.TotalSeconds - prefill, decodeCpu, session.Stats.GeneratedTokens);
 }
 
 // Weights read per decoded token: every linear layer once (a tied embedding counts once, as the LM head).

@@ -95,15 +95,17 @@ internal static class GenerateCommand
             : await method.RunAsync(context, cancellation);
     }
 
-    /// <summary>--server: the same flags sent through the cluster's gateway (sampling methods only; the cluster does not run beam/cot/json yet).</summary>
+    /// <summary>--server: the same flags sent through the cluster's gateway (--model and --draft-model name served models).</summary>
     static Task<int> RunRemoteAsync(Flags f, ParseResult r, string server, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         var ids = r.GetValue(f.InputIds) is { } given ? ParseIds(given, "--input-ids") : null;
         var prompt = r.GetValue(f.Prompt) ?? (r.GetValue(f.PromptFile) is { } file ? ReadPromptFile(file) : null);
         var eos = r.GetValue(f.EosTokenId) is { } eosFlag ? ParseIds(eosFlag, "--eos_token_id") : null;
+        var method = r.GetValue(f.Method)?.Trim().ToLowerInvariant().Replace('-', '_');
+        bool strategy = method is not null && RemoteGeneration.Strategies.Contains(method);
         var order = new RemoteGeneration.Order(r.GetValue(f.Model), prompt, ids, r.GetValue(f.ApplyChatTemplate), r.GetValue(f.System),
-            BuildSampling(f, r, r.GetValue(f.Method), null), eos, r.GetValue(f.Overflow)!);
-        return RemoteGeneration.RunAsync(server, order, r.GetValue(f.Output) == "json", stdout, stderr, cancellation);
+            BuildSampling(f, r, strategy ? null : r.GetValue(f.Method), null), eos, r.GetValue(f.Overflow)!, strategy ? method : null);
+        return RemoteGeneration.RunAsync(server, order, r, r.GetValue(f.Output) == "json", stdout, stderr, cancellation);
     }
 
     /// <summary>

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Text;
 using GenCluster.Decoding.Json;
-using GenCluster.Models.Text;
 
 namespace GenCluster.Cli;
 
@@ -22,20 +20,7 @@ internal sealed class JsonMethod : IGenerationMethod
             : null;
         int vocab = c.Loaded.Config.VocabSize;
         var eos = c.EosTokenIds.Where(id => id < vocab).Select(id => (int)id).ToArray();
-        var constraint = JsonConstraint.Compile(schema, TokenTexts(c.Text.Tokenizer, vocab), eos);
+        var constraint = JsonConstraint.Compile(schema, TokenTexts.Of(c.Text.Tokenizer, vocab), eos);
         return SampledGeneration.RunAsync(c, _ => new JsonTokenConstraint(constraint), cancellation);
-    }
-
-    /// <summary>
-    /// Decoded text of every model token id: null for special tokens and ids beyond the tokenizer; pieces of a
-    /// multi-byte character decode to U+FFFD, which <see cref="TokenVocabulary"/> leaves out.
-    /// </summary>
-    static string?[] TokenTexts(HfTokenizer tokenizer, int vocab) => Enumerable.Range(0, vocab).Select(id => TextOf(tokenizer, id)).ToArray();
-
-    static string? TextOf(HfTokenizer tokenizer, int id)
-    {
-        if (id >= tokenizer.VocabSize || tokenizer.IsSpecial(id)) return null;
-        try { return Encoding.UTF8.GetString(tokenizer.TokenBytes(id)); }
-        catch (ArgumentOutOfRangeException) { return null; } // an id with no vocabulary entry (a gap in tokenizer.json)
     }
 }

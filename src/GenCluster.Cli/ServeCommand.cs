@@ -10,21 +10,25 @@ internal static class ServeCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var port = CliOption.Create<int>("--port", "gRPC port (0 picks a free one)").WithDefault(50051);
-        var models = CliOption.Create<string[]>("--model", "model folder to serve, repeatable; served under its folder name (default: the shipped models/default)");
+        var models = CliOption.Create<string[]>("--model", "model folder to serve, repeatable; served under its folder name with NAME-draft and NAME-medusa beside it (default: the shipped models/default)");
+        var httpPort = CliOption.Create<int>("--http-port", "port of the OpenAI-compatible HTTP API (0 picks a free one, -1 turns it off)").WithDefault(8000);
+        var apiKey = CliOption.Create<string?>("--api-key", "API key the OpenAI-compatible API asks for (Authorization: Bearer); default $GENCLUSTER_API_KEY, else open");
         var redis = CliOption.Create<string?>("--redis", "Redis connection (e.g. localhost:6379) for clustering, sessions and reminders; default in memory");
-        var command = new Command("serve", "serve models over gRPC from an all-in-one local cluster") { port, models, redis };
+        var command = new Command("serve", "serve models over gRPC and an OpenAI-compatible HTTP API from an all-in-one local cluster") { port, httpPort, apiKey, models, redis };
         command.SetAction(async (r, cancellation) =>
         {
             var dirs = r.GetValue(models) is { Length: > 0 } given ? given.Select(ModelLocator.Resolve).ToArray() : [ModelLocator.Resolve(null)];
             var settings = new HostSettings
             {
-                GrpcPort = r.GetValue(port), SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0,
-                Hosting = new ModelHostingOptions { Models = dirs.Select(d => new HostedModel { Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))), Dir = d }).ToList() },
+                GrpcPort = r.GetValue(port), HttpPort = r.GetValue(httpPort), ApiKey = r.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("GENCLUSTER_API_KEY"),
+                SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0,
+                Hosting = new ModelHostingOptions { Models = dirs.SelectMany(Hosted).DistinctBy(m => m.Name).ToList() },
                 Storage = r.GetValue(redis) is { } connection ? new ClusterStorage { Kind = StorageKind.Redis, RedisConnection = connection } : new ClusterStorage(),
             };
             await using var app = ClusterHost.Build(settings);
             await app.StartAsync(cancellation);
             await stdout.WriteLineAsync($"gencluster serving {string.Join(", ", settings.Hosting.Models.Select(m => m.Name))} on {ClusterHost.GrpcAddress(app)} (Ctrl-C to stop)");
+            if (ClusterHost.HttpAddress(app) is { } http) await stdout.WriteLineAsync($"OpenAI-compatible API on {http}/v1");
             await stdout.FlushAsync(cancellation);
             // Ctrl-C or SIGTERM reach either the command line's token or the host's own console lifetime.
             using var stopped = CancellationTokenSource.CreateLinkedTokenSource(cancellation, app.Lifetime.ApplicationStopping);
@@ -36,4 +40,21 @@ internal static class ServeCommand
         return command;
     }
 
+    /// <summary>
+    /// A served folder and its companions, found beside it by name as the shipped models are laid out: "NAME-draft"
+    /// (served too, the draft of method speculative) and "NAME-medusa" (Medusa heads, method medusa).
+    /// </summary>
+    static IEnumerable<HostedModel> Hosted(string dir)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
+        var name = Path.GetFileName(full);
+        var draft = full + "-draft";
+        var heads = full + "-medusa";
+        bool hasDraft = File.Exists(Path.Combine(draft, "config.json"));
+        yield return new HostedModel
+        {
+            Name = name, Dir = dir, Draft = hasDraft ? name + "-draft" : null, MedusaHeads = File.Exists(Path.Combine(heads, "config.json")) ? heads : null,
+        };
+        if (hasDraft) yield return new HostedModel { Name = name + "-draft", Dir = draft };
+    }
 }

@@ -23,10 +23,10 @@ public sealed class GenClusterChatClient(GenClusterClient client, string? defaul
         var request = Request(messages, options);
         await foreach (var e in client.GenerateAsync(request, cancellationToken))
         {
-            if (e.Token is { } token)
-                yield return new ChatResponseUpdate(ChatRole.Assistant, token.Text)
+            if (e.Tokens is { } batch)
+                yield return new ChatResponseUpdate(ChatRole.Assistant, string.Concat(batch.Tokens.Select(t => t.Text)))
                 {
-                    ResponseId = e.SessionId, ModelId = request.Model, FinishReason = Finish(token.FinishReason),
+                    ResponseId = e.SessionId, ModelId = request.Model, FinishReason = Finish(batch.Tokens.LastOrDefault()?.FinishReason ?? ""),
                 };
             else if (e.Summary is { } summary)
                 yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(new UsageDetails

@@ -54,7 +54,7 @@ public sealed class GenClusterClient : IDisposable
                     break;
                 }
                 session = e.SessionId;
-                if (e.Token is { } token) next = token.Index + 1;
+                if (e.Tokens is { Tokens.Count: > 0 } batch) next = batch.Tokens[^1].Index + 1;
                 yield return e;
             }
         }

@@ -139,19 +139,37 @@ public sealed class GenerationSession : IGenerationRun
     {
         var p = _request.Sampling;
         var seqs = cacheRows.Select(r => _sequences[_active[r]]).ToArray();
-        int generated = seqs[0].Generated.Count;
-        var ids = new long[seqs.Length * (_prompts[prompt].Length + generated)];
-        for (int r = 0; r < seqs.Length; r++)
-            _prompts[prompt].Concat(seqs[r].Generated).ToArray().CopyTo(ids, r * (_prompts[prompt].Length + generated));
-        var inputIds = tensor(ids, new long[] { seqs.Length, _prompts[prompt].Length + generated }, device: logits.device);
-        var raw = logits.index_select(0, tensor(cacheRows.Select(r => (long)r).ToArray(), device: logits.device));
-        // Constraints mask in place; the processors never modify their input, so without a constraint raw serves as is.
-        var constrained = seqs.Any(s => s.Constraint is not null) ? raw.clone() : raw;
-        for (int r = 0; r < seqs.Length; r++) seqs[r].Constraint?.Mask(constrained.narrow(0, r, 1));
-        var processed = _pipelines[prompt].Process(inputIds, constrained);
+        // A group of consecutive cache rows (every group, unless the rows interleave prompts) is a view, not a copy.
+        bool consecutive = cacheRows.Select((r, i) => r - i).All(d => d == cacheRows[0]);
+        var raw = consecutive ? logits.narrow(0, cacheRows[0], cacheRows.Length)
+            : logits.index_select(0, tensor(cacheRows.Select(r => (long)r).ToArray(), device: logits.device));
+        bool constrained = seqs.Any(s => s.Constraint is not null);
+        Tensor processed;
+        if (_pipelines[prompt] is LogitsChain { Stages.Count: 0 } && !constrained)
+            processed = raw; // nothing reads the token history or changes the scores: the sampler takes the logits as they are
+        else
+        {
+            // Constraints mask in place; the processors never modify their input, so without a constraint raw serves as is.
+            var scores = constrained ? raw.clone() : raw;
+            for (int r = 0; r < seqs.Length; r++) seqs[r].Constraint?.Mask(scores.narrow(0, r, 1));
+            processed = _pipelines[prompt].Process(InputIds(prompt, seqs, logits.device), scores);
+        }
         var choices = TokenSampler.Choose(p, raw, processed, seqs.Select(s => s.Seed).ToArray(), seqs.Select(s => (long)s.Generated.Count).ToArray(), p.TopLogprobs);
         for (int r = 0; r < seqs.Length; r++)
             events[cacheRows[r]] = Append(_active[cacheRows[r]], choices[r]);
+    }
+
+    /// <summary>Prompt and generated tokens of each sequence of a group [rows, prompt + generated] (what the processors read).</summary>
+    Tensor InputIds(int prompt, Sequence[] seqs, Device device)
+    {
+        int width = _prompts[prompt].Length + seqs[0].Generated.Count;
+        var ids = new long[seqs.Length * width];
+        for (int r = 0; r < seqs.Length; r++)
+        {
+            _prompts[prompt].CopyTo(ids, r * width);
+            seqs[r].Generated.CopyTo(ids, r * width + _prompts[prompt].Length);
+        }
+        return tensor(ids, new long[] { seqs.Length, width }, device: device);
     }
 
     GenerationEvent Append(int index, TokenChoice choice)

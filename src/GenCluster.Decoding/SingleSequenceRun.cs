@@ -15,8 +15,11 @@ public abstract class SingleSequenceRun : IGenerationRun
 {
     readonly System.Diagnostics.Stopwatch _clock = new();
 
-    /// <summary>Validates the request for <paramref name="method"/> and prepares the sequence and the target cache.</summary>
-    protected SingleSequenceRun(string method, ICausalLM target, GenerationRequest request, int extraCapacity, ITextStream? text)
+    /// <summary>
+    /// Validates the request for <paramref name="method"/> and prepares the sequence and the target cache; given the tokens
+    /// generated so far (<paramref name="resumeFrom"/>), the first round prefills them and continues (draws are addressed by token index).
+    /// </summary>
+    protected SingleSequenceRun(string method, ICausalLM target, GenerationRequest request, int extraCapacity, ITextStream? text, IReadOnlyList<long>? resumeFrom = null)
     {
         Sampling = request.Sampling.Validate();
         if (request.Prompts.Count != 1 || Sampling.N != 1)
@@ -33,6 +36,7 @@ public abstract class SingleSequenceRun : IGenerationRun
         Sequence = new DecodedSequence(prompt, Sampling, request.EosTokenIds, text);
         Seed = SeededUniform.Derive(Sampling.Seed ?? request.DefaultSeed, 0);
         Cache = target.CreateCache(1, prompt.Length + Sampling.MaxNewTokens + extraCapacity + 1);
+        foreach (var token in resumeFrom ?? []) Sequence.Append(token, 0);
     }
 
     /// <summary>The verifying model.</summary>

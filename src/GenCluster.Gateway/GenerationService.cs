@@ -72,8 +72,10 @@ public sealed class GenerationService(IGrainFactory grains) : Generation.Generat
     async Task StreamAsync(string sessionId, int from, IServerStreamWriter<GenerateEvent> stream, CancellationToken cancellation)
     {
         var session = grains.GetGrain<ISessionGrain>(sessionId);
-        await foreach (var e in session.Watch(from, cancellation).WithCancellation(cancellation))
-            await stream.WriteAsync(WireMapping.Token(sessionId, e), cancellation);
+        // One message per batch: while a write is in flight, the tokens decoded meanwhile gather into the next batch.
+        // A silo dying under the session does not end the stream: the follower watches the revived session again.
+        await foreach (var batch in SessionFollower.FollowAsync(session, from, cancellation))
+            await stream.WriteAsync(WireMapping.Tokens(sessionId, batch), cancellation);
         await stream.WriteAsync(WireMapping.Summary(await session.GetInfo()), cancellation);
     }
 }

@@ -27,12 +27,37 @@ public static class RequestTranslation
             GenerateRequest.InputOneofCase.Messages => (await modelGrain.TokenizeChat(request.Messages.Messages.Select(m => new ChatTurn(m.Role, m.Content)).ToArray())).TokenIds,
             _ => throw new InvalidRequestException("prompt", "prompt is required: set prompt, input_ids or messages"),
         };
+        bool strategy = DecodingSpec.Strategies.Contains(request.Method);
         return new GenerationOrder
         {
-            Model = model, Prompts = [prompt], Sampling = Sampling(request.Sampling ?? new SamplingParameters(), request.Method),
+            Model = model, Prompts = [prompt], Sampling = Sampling(request.Sampling ?? new SamplingParameters(), strategy ? "" : request.Method),
+            Decoding = strategy ? Decoding(request.Method, request.Decoding ?? new DecodingParameters()) : new DecodingSpec(),
             EosTokenIds = request.EosTokenIds.Count > 0 ? request.EosTokenIds.ToArray() : null,
             ContextOverflow = request.ContextOverflow.Length > 0 ? request.ContextOverflow : "error",
             DefaultSeed = seed, CancelOnDisconnect = request.CancelOnDisconnect,
+        };
+    }
+
+    /// <summary>The strategy <paramref name="method"/> with the request's parameters; unset fields keep the CLI's defaults.</summary>
+    public static DecodingSpec Decoding(string method, DecodingParameters p)
+    {
+        var d = new DecodingSpec();
+        return new DecodingSpec
+        {
+            Method = method,
+            NumBeams = p.HasNumBeams ? p.NumBeams : d.NumBeams,
+            EarlyStopping = p.HasEarlyStopping ? p.EarlyStopping.Trim().ToLowerInvariant() : d.EarlyStopping,
+            LengthPenalty = p.HasLengthPenalty ? p.LengthPenalty : d.LengthPenalty,
+            NumReturnSequences = p.HasNumReturnSequences ? p.NumReturnSequences : d.NumReturnSequences,
+            CotBranches = p.HasCotBranches ? p.CotBranches : d.CotBranches,
+            CotAnswerRegex = p.HasCotAnswerRegex ? p.CotAnswerRegex : d.CotAnswerRegex,
+            CotAggregate = p.HasCotAggregate ? p.CotAggregate : d.CotAggregate,
+            JsonSchema = p.HasJsonSchema ? p.JsonSchema : d.JsonSchema,
+            DraftModel = p.HasDraftModel ? p.DraftModel : d.DraftModel,
+            Lookahead = p.HasLookahead ? p.Lookahead : d.Lookahead,
+            PromptLookupNgram = p.HasPromptLookupNgram ? p.PromptLookupNgram : d.PromptLookupNgram,
+            MedusaAcceptance = p.HasMedusaAcceptance ? p.MedusaAcceptance : d.MedusaAcceptance,
+            MedusaTree = p.HasMedusaTree ? p.MedusaTree : d.MedusaTree,
         };
     }
 

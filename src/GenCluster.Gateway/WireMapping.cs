@@ -7,8 +7,15 @@ namespace GenCluster.Gateway;
 /// <summary>Cluster messages in their gRPC form.</summary>
 public static class WireMapping
 {
-    /// <summary>A token event of <paramref name="sessionId"/>.</summary>
-    public static GenerateEvent Token(string sessionId, TokenEvent e)
+    /// <summary>A batch of token events of <paramref name="sessionId"/>, as one message.</summary>
+    public static GenerateEvent Tokens(string sessionId, IEnumerable<TokenEvent> events)
+    {
+        var batch = new TokenBatch();
+        batch.Tokens.AddRange(events.Select(Delta));
+        return new GenerateEvent { SessionId = sessionId, Tokens = batch };
+    }
+
+    static TokenDelta Delta(TokenEvent e)
     {
         var delta = new TokenDelta
         {
@@ -16,7 +23,7 @@ public static class WireMapping
             FinishReason = e.Finish ?? "",
         };
         delta.TopLogprobs.AddRange(e.TopLogprobs.Select(t => new TokenLogprob { TokenId = t.TokenId, Logprob = t.Logprob }));
-        return new GenerateEvent { SessionId = sessionId, Token = delta };
+        return delta;
     }
 
     /// <summary>The closing event of a stream.</summary>
@@ -29,12 +36,20 @@ public static class WireMapping
         {
             SessionId = info.SessionId, Model = info.Model, Status = info.Status.ToString().ToLowerInvariant(), Silo = info.Silo,
             EventCount = info.EventCount, PromptTokens = info.PromptTokens, GeneratedTokens = info.Sequences.Sum(s => s.TokenIds.Length),
-            Activations = info.Activations, Error = info.Error ?? "",
+            Activations = info.Activations, Error = info.Error ?? "", Answer = info.Answer ?? "",
+            Stats = new GenerationStats
+            {
+                ForwardPasses = info.Stats.ForwardPasses, DraftForwardPasses = info.Stats.DraftForwardPasses, Rounds = info.Stats.Rounds,
+                Proposed = info.Stats.Proposed, Accepted = info.Stats.Accepted, Seconds = info.Stats.Seconds,
+            },
         };
         foreach (var s in info.Sequences)
         {
             var output = new SequenceOutput { Text = s.Text, FinishReason = s.Finish ?? "" };
             output.TokenIds.AddRange(s.TokenIds);
+            if (s.Score is { } score) output.Score = score;
+            if (s.Answer is { } answer) output.Answer = answer;
+            if (s.Confidence is { } confidence) output.Confidence = confidence;
             status.Sequences.Add(output);
         }
         return status;

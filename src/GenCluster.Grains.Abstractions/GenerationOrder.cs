@@ -24,4 +24,7 @@ public sealed record GenerationOrder
 
     /// <summary>Stop the generation when its last watcher goes away (otherwise it runs to the end, as a background job).</summary>
     [Id(6)] public bool CancelOnDisconnect { get; init; }
+
+    /// <summary>The decoding strategy and its parameters (default: the sampling loop).</summary>
+    [Id(7)] public DecodingSpec Decoding { get; init; } = new();
 }

@@ -15,6 +15,10 @@ public interface IModelGrain : IGrainWithStringKey
     /// <summary>Token ids of a conversation rendered with the model's chat template (generation prompt added).</summary>
     [Alias("TokenizeChat")]
     Task<TokenizedText> TokenizeChat(ChatTurn[] messages);
+
+    /// <summary>Each token's own text and bytes (as decoded alone); throws when the model has no tokenizer or an id is out of range.</summary>
+    [Alias("TokenTexts")]
+    Task<TokenText[]> TokenTexts(long[] tokenIds);
 }
 
 /// <summary>One chat message: role (system, user, assistant) and content.</summary>

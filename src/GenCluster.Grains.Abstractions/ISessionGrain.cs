@@ -12,9 +12,12 @@ public interface ISessionGrain : IGrainWithStringKey
     [Alias("Start")]
     Task<SessionInfo> Start(GenerationOrder order);
 
-    /// <summary>The session's events from log position <paramref name="fromIndex"/> on, live until the session ends.</summary>
+    /// <summary>
+    /// The session's events from log position <paramref name="fromIndex"/> on, live until the session ends, in batches:
+    /// each batch is every event logged since the previous one (one as soon as it is ready, more when the reader lags).
+    /// </summary>
     [Alias("Watch")]
-    IAsyncEnumerable<TokenEvent> Watch(int fromIndex, CancellationToken cancellation = default);
+    IAsyncEnumerable<TokenEvent[]> Watch(int fromIndex, CancellationToken cancellation = default);
 
     /// <summary>Stops the generation; the running sequences end with finish reason "cancelled".</summary>
     [Alias("Cancel")]

@@ -19,3 +19,7 @@ public sealed record ServedModel([property: Id(0)] string Name, [property: Id(1)
 /// <summary>A tokenized text: ids and the piece of each.</summary>
 [GenerateSerializer, Immutable, Alias("GenCluster.TokenizedText")]
 public sealed record TokenizedText([property: Id(0)] long[] TokenIds, [property: Id(1)] string[] Pieces);
+
+/// <summary>One token's text and raw bytes (a byte-level piece may hold part of a UTF-8 character), for log-prob listings.</summary>
+[GenerateSerializer, Immutable, Alias("GenCluster.TokenText")]
+public sealed record TokenText([property: Id(0)] string Text, [property: Id(1)] byte[] Bytes);

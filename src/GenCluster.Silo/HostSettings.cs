@@ -23,8 +23,18 @@ public sealed class HostSettings
     /// <summary>The gRPC port (0 picks a free one).</summary>
     public int GrpcPort { get; set; } = 50051;
 
-    /// <summary>The address gRPC listens on (0.0.0.0 in containers).</summary>
+    /// <summary>The HTTP/1.1 port: the OpenAI-compatible API on a gateway, /health on a model silo (0 picks a free one, -1 turns it off).</summary>
+    public int HttpPort { get; set; } = 8000;
+
+    /// <summary>When set, the OpenAI-compatible API wants "Authorization: Bearer" with this key.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>The address gRPC and HTTP listen on (0.0.0.0 in containers).</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The address other silos and clients reach this silo at under Redis clustering (a pod's IP in Kubernetes;
+    /// anything but loopback makes the silo listen on all interfaces).</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     /// <summary>Silo-to-silo port.</summary>
     public int SiloPort { get; set; } = 11111;

@@ -13,13 +13,19 @@ public sealed class ServeCommandTests
         var output = new StringWriter();
         var served = TextWriter.Synchronized(output);
         using var stop = new CancellationTokenSource();
-        var serve = CliApp.RunAsync(["serve", "--port", "0", "--model", model], served, TextWriter.Null, stop.Token);
+        var serve = CliApp.RunAsync(["serve", "--port", "0", "--http-port", "0", "--model", model], served, TextWriter.Null, stop.Token);
         string address = await AddressAsync(served, output, serve);
         string[] flags = ["--input-ids", "1,15,42,7", "--max_new_tokens", "12", "--min_new_tokens", "12", "--top_k", "20", "--seed", "4", "--output", "json"];
 
         var remote = await CliRunner.RunAsync(["generate", "--server", address, "--model", "llama-tiny", .. flags]);
         var local = await CliRunner.RunAsync(["generate", "--model", model, .. flags]);
         var unknown = await CliRunner.RunAsync(["generate", "--server", address, "--model", "no-such-model", "--input-ids", "1"]);
+        // llama-tiny-draft beside the served folder is its draft: speculative greedy keeps the greedy tokens.
+        string[] greedy = ["--input-ids", "1,15,42,7", "--max_new_tokens", "12", "--min_new_tokens", "12", "--output", "json"];
+        var speculative = await CliRunner.RunAsync(["generate", "--server", address, "--model", "llama-tiny", "--method", "speculative", "--lookahead", "3", .. greedy]);
+        var plain = await CliRunner.RunAsync(["generate", "--model", model, .. greedy]);
+        var beam = await CliRunner.RunAsync(["generate", "--server", address, "--model", "llama-tiny", "--method", "beam", "--num_beams", "2", "--num_return_sequences", "2",
+            "--input-ids", "1,15,42,7", "--max_new_tokens", "6", "--output", "json"]);
         stop.Cancel();
 
         Assert.True(remote.Code == 0, remote.Err);
@@ -28,6 +34,16 @@ public sealed class ServeCommandTests
         Assert.Equal(Fixtures.ReadLongs(localJson.RootElement.GetProperty("token_ids")), Fixtures.ReadLongs(remoteJson.RootElement.GetProperty("token_ids")));
         Assert.Equal("length", remoteJson.RootElement.GetProperty("finish_reason").GetString());
         Assert.EndsWith("@llama-tiny", remoteJson.RootElement.GetProperty("session_id").GetString());
+        Assert.True(speculative.Code == 0, speculative.Err);
+        using var speculativeJson = JsonDocument.Parse(speculative.Out);
+        using var plainJson = JsonDocument.Parse(plain.Out);
+        Assert.Equal(Fixtures.ReadLongs(plainJson.RootElement.GetProperty("token_ids")), Fixtures.ReadLongs(speculativeJson.RootElement.GetProperty("token_ids")));
+        Assert.True(speculativeJson.RootElement.GetProperty("stats").GetProperty("draft_forward_passes").GetInt32() > 0);
+        Assert.True(beam.Code == 0, beam.Err);
+        using var beamJson = JsonDocument.Parse(beam.Out);
+        var choices = beamJson.RootElement.GetProperty("choices").EnumerateArray().ToList();
+        Assert.Equal(2, choices.Count);
+        Assert.True(choices[0].GetProperty("score").GetDouble() >= choices[1].GetProperty("score").GetDouble());
         Assert.Equal(2, unknown.Code);
         Assert.Contains("not served", unknown.Err);
         Assert.Equal(0, await serve);

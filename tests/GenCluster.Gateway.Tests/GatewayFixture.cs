@@ -8,8 +8,9 @@ using Microsoft.AspNetCore.Builder;
 namespace GenCluster.Gateway.Tests;
 
 /// <summary>
-/// The all-in-one host (silo + gRPC gateway on loopback Kestrel, free ports) serving llama-tiny; "llama-text" (llama-tiny
-/// with GPT-2's real tokenizer files, whose ids exceed the model's vocabulary) and "llama-budget" (a 64-slot KV budget).
+/// The all-in-one host (silo + gRPC gateway and OpenAI-compatible API on loopback Kestrel, free ports) serving llama-tiny
+/// (with its draft model and Medusa heads); "llama-text" (llama-tiny with GPT-2's real tokenizer files, whose ids exceed
+/// the model's vocabulary), "llama-budget" (a 64-slot KV budget) and "default" (the shipped model).
 /// </summary>
 public sealed class GatewayFixture : IAsyncLifetime
 {
@@ -18,6 +19,12 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     /// <summary>The gateway's address.</summary>
     public string Address { get; private set; } = "";
+
+    /// <summary>The OpenAI-compatible API's address (e.g. http://127.0.0.1:PORT), which wants <see cref="ApiKey"/>.</summary>
+    public string HttpAddress { get; private set; } = "";
+
+    /// <summary>The API key the fixture's OpenAI-compatible API asks for.</summary>
+    public const string ApiKey = "test-key";
 
     /// <summary>A client of the gateway.</summary>
     public GenClusterClient Client { get; private set; } = null!;
@@ -35,13 +42,16 @@ public sealed class GatewayFixture : IAsyncLifetime
         File.WriteAllText(Path.Combine(_textModel, "tokenizer_config.json"), config.ToJsonString());
         var settings = new HostSettings
         {
-            GrpcPort = 0, SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0, ClusterId = "gateway-tests", ServiceId = "gateway-tests",
+            GrpcPort = 0, HttpPort = 0, ApiKey = ApiKey, SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0, ClusterId = "gateway-tests", ServiceId = "gateway-tests",
             Hosting = new ModelHostingOptions
             {
                 Models =
                 [
-                    new HostedModel { Name = "llama-tiny", Dir = llama },
+                    new HostedModel { Name = "llama-tiny", Dir = llama, Draft = "llama-tiny-draft", MedusaHeads = Fixtures.Model("llama-tiny-medusa") },
+                    new HostedModel { Name = "llama-tiny-draft", Dir = Fixtures.Model("llama-tiny-draft") },
                     new HostedModel { Name = "llama-text", Dir = _textModel },
+                    // The shipped default model: slow enough (a few ms per token) for a client to leave mid-generation.
+                    new HostedModel { Name = "default", Dir = Path.Combine(Fixtures.RepoRoot, "models", "default") },
                     new HostedModel { Name = "llama-budget", Dir = llama, KvTokenBudget = 64, AdmissionTimeout = TimeSpan.FromMilliseconds(100) },
                 ],
             },
@@ -49,6 +59,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         _app = ClusterHost.Build(settings);
         await _app.StartAsync();
         Address = ClusterHost.GrpcAddress(_app);
+        HttpAddress = ClusterHost.HttpAddress(_app)!;
         Client = new GenClusterClient(Address);
     }
 

@@ -9,7 +9,7 @@ namespace GenCluster.Gateway.Tests;
 
 public sealed class GenerationServiceTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
-    static readonly long[] Prompt = [1, 15, 42, 7, 99];
+    internal static readonly long[] Prompt = [1, 15, 42, 7, 99];
 
     static GenerateRequest Request(int tokens, string model = "llama-tiny", ulong seed = 5)
     {
@@ -31,12 +31,15 @@ public sealed class GenerationServiceTests(GatewayFixture fixture) : IClassFixtu
         return session.Generated(0).ToArray();
     }
 
+    /// <summary>The token deltas of a stream's events, in order.</summary>
+    internal static List<TokenDelta> Tokens(IEnumerable<GenerateEvent> events) => events.Where(e => e.Tokens is not null).SelectMany(e => e.Tokens.Tokens).ToList();
+
     [Fact]
     public async Task GenerateStreamsTheInProcessTokensThenASummary()
     {
         var events = await fixture.Client.GenerateAsync(Request(16)).ToListAsync();
 
-        var tokens = events.Where(e => e.Token is not null).Select(e => e.Token).ToList();
+        var tokens = Tokens(events);
         Assert.Equal(InProcess(16, 5), tokens.Select(t => t.TokenId).ToArray());
         Assert.Equal(Enumerable.Range(0, 16), tokens.Select(t => t.Index));
         Assert.Equal("length", tokens[^1].FinishReason);
@@ -57,12 +60,12 @@ public sealed class GenerationServiceTests(GatewayFixture fixture) : IClassFixtu
             while (first.Count < 7 && await call.ResponseStream.MoveNext(cancel.Token))
             {
                 session = call.ResponseStream.Current.SessionId;
-                first.Add(call.ResponseStream.Current.Token);
+                first.AddRange(call.ResponseStream.Current.Tokens.Tokens);
             }
             cancel.Cancel();
         }
         var rest = await fixture.Client.ResumeAsync(session, first.Count).ToListAsync();
-        var all = first.Concat(rest.Where(e => e.Token is not null).Select(e => e.Token)).ToList();
+        var all = first.Concat(Tokens(rest)).ToList();
 
         Assert.Equal(Enumerable.Range(0, 120), all.Select(t => t.Index));
         Assert.Equal(InProcess(120, 9), all.Select(t => t.TokenId).ToArray());
@@ -136,7 +139,7 @@ public sealed class GenerationServiceTests(GatewayFixture fixture) : IClassFixtu
         var tokens = await fixture.Client.TokenizeAsync("llama-text", "Hello world");
         var noTokenizer = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.TokenizeAsync("llama-tiny", "Hello"));
 
-        Assert.Equal(["llama-budget", "llama-text", "llama-tiny"], models.Select(m => m.Name));
+        Assert.Equal(["default", "llama-budget", "llama-text", "llama-tiny", "llama-tiny-draft"], models.Select(m => m.Name));
         Assert.Equal(512, models.Single(m => m.Name == "llama-tiny").VocabSize);
         Assert.True(models.Single(m => m.Name == "llama-text").HasTokenizer);
         Assert.Equal([15496, 995], tokens.TokenIds);

@@ -1,16 +1,22 @@
 using GenCluster.Grains.Hosting;
+using GenCluster.TestSupport;
 using Orleans.TestingHost;
 
 namespace GenCluster.Grains.Tests;
 
 /// <summary>
-/// One three-silo cluster shared by the tests of a collection: silo 0 serves nothing, silos 1 and 2 serve llama-tiny;
-/// silo 1 also serves it as "llama-budget" with a KV budget of 300 token slots and a 300 ms admission timeout.
+/// One three-silo cluster shared by the tests of a collection: silo 0 serves nothing, silos 1 and 2 serve llama-tiny
+/// (with llama-tiny-draft as its draft and llama-tiny-medusa as its heads) and the shipped default model (which has a
+/// tokenizer, for CoT and JSON); silo 1 also serves llama-tiny as "llama-budget" with a KV budget of 300 token slots
+/// and a 300 ms admission timeout.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     /// <summary>The small-budget model name.</summary>
     public const string BudgetModel = "llama-budget";
+
+    /// <summary>The shipped default model's name here.</summary>
+    public const string TextModel = "default";
 
     /// <summary>The cluster.</summary>
     public InProcessTestCluster Cluster { get; private set; } = null!;
@@ -27,10 +33,17 @@ public sealed class ClusterFixture : IAsyncLifetime
         Models = silo switch
         {
             0 => [],
-            1 => [TestCluster.Llama(), TestCluster.Llama(BudgetModel) with { KvTokenBudget = 300, AdmissionTimeout = TimeSpan.FromMilliseconds(300) }],
-            _ => [TestCluster.Llama()],
+            1 => [.. Served, TestCluster.Llama(BudgetModel) with { KvTokenBudget = 300, AdmissionTimeout = TimeSpan.FromMilliseconds(300) }],
+            _ => Served,
         },
     };
+
+    static List<HostedModel> Served =>
+    [
+        TestCluster.Llama() with { Draft = TestCluster.Draft, MedusaHeads = Fixtures.Model("llama-tiny-medusa") },
+        new HostedModel { Name = TestCluster.Draft, Dir = Fixtures.Model(TestCluster.Draft) },
+        new HostedModel { Name = TextModel, Dir = Path.Combine(Fixtures.RepoRoot, "models", "default") },
+    ];
 
     /// <inheritdoc />
     public async Task DisposeAsync() => await Cluster.DisposeAsync();

@@ -35,10 +35,17 @@ public static class Generations
     }
 
     /// <summary>Reads a watch stream to its end.</summary>
-    public static async Task<List<TokenEvent>> ReadAllAsync(IAsyncEnumerable<TokenEvent> events)
+    public static async Task<List<TokenEvent>> ReadAllAsync(IAsyncEnumerable<TokenEvent[]> batches)
     {
         var all = new List<TokenEvent>();
-        await foreach (var e in events) all.Add(e);
+        await foreach (var e in Events(batches)) all.Add(e);
         return all;
+    }
+
+    /// <summary>A watch stream's events one by one.</summary>
+    public static async IAsyncEnumerable<TokenEvent> Events(IAsyncEnumerable<TokenEvent[]> batches)
+    {
+        await foreach (var batch in batches)
+            foreach (var e in batch) yield return e;
     }
 }

@@ -68,7 +68,7 @@ public sealed class SessionGrainTests(ClusterFixture fixture)
         var session = NewSession();
         await session.Start(order);
         var first = new List<TokenEvent>();
-        await foreach (var e in session.Watch(0))
+        await foreach (var e in Generations.Events(session.Watch(0)))
         {
             first.Add(e);
             if (first.Count == 9) break;
@@ -99,8 +99,8 @@ public sealed class SessionGrainTests(ClusterFixture fixture)
         var attached = NewSession();
         await detached.Start(Generations.Order(Generations.Sampled(60)));
         await attached.Start(Generations.Order(Generations.Sampled(250), cancelOnDisconnect: true));
-        await foreach (var _ in detached.Watch(0)) break;
-        await foreach (var _ in attached.Watch(0)) break;
+        await foreach (var _ in Generations.Events(detached.Watch(0))) break;
+        await foreach (var _ in Generations.Events(attached.Watch(0))) break;
 
         var detachedEnd = await Generations.ReadAllAsync(detached.Watch(0));
         SessionInfo attachedInfo;

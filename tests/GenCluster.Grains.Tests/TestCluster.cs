@@ -14,6 +14,9 @@ public static class TestCluster
     /// <summary>The fixture model's name in the test clusters.</summary>
     public const string Model = "llama-tiny";
 
+    /// <summary>The fixture draft model of llama-tiny (its first layer), served under its folder name.</summary>
+    public const string Draft = "llama-tiny-draft";
+
     /// <summary>The fixture model, served under <paramref name="name"/>.</summary>
     public static HostedModel Llama(string name = Model) => new() { Name = name, Dir = Fixtures.Model("llama-tiny") };
 

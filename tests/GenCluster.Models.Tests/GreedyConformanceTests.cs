@@ -90,10 +90,10 @@ public class GreedyConformanceTests
         return a;
     }
 
-    internal static void AssertClose(float[] expected, float[] actual)
+    internal static void AssertClose(float[] expected, float[] actual, float tolerance = LogitTolerance)
     {
         Assert.Equal(expected.Length, actual.Length);
         float worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
-        Assert.True(worst <= LogitTolerance, $"max |logit diff| {worst} exceeds {LogitTolerance}");
+        Assert.True(worst <= tolerance, $"max |logit diff| {worst} exceeds {tolerance}");
     }
 }

@@ -113,6 +113,33 @@ public class KvCacheTests
     }
 
     [Fact]
+    public void NextPositionFollowsStepsPaddingRollbackAndReordering()
+    {
+        using var loaded = ModelLoader.Load(Fixtures.Model("llama-tiny"));
+        var model = loaded.Model;
+        using var cache = model.CreateCache(2);
+        // Row 0 has two tokens of left padding, row 1 none.
+        var request = new ForwardRequest(new long[,] { { 0, 0, 5, 6 }, { 7, 8, 9, 10 } }) { AttentionMask = new long[,] { { 0, 0, 1, 1 }, { 1, 1, 1, 1 } } };
+        model.Forward(request, cache).Dispose();
+        Assert.Equal((2, 4), (cache.NextPosition(0), cache.NextPosition(1)));
+        for (int step = 1; step <= 3; step++)
+        {
+            model.Forward(ForwardRequest.Step([11, 12]), cache).Dispose(); // the fused step on the CPU
+            Assert.Equal((2 + step, 4 + step), (cache.NextPosition(0), cache.NextPosition(1)));
+        }
+        cache.Truncate(5);
+        Assert.Equal((3, 5), (cache.NextPosition(0), cache.NextPosition(1)));
+        model.Forward(ForwardRequest.Step([13, 14]), cache).Dispose();
+        Assert.Equal((4, 6), (cache.NextPosition(0), cache.NextPosition(1)));
+        cache.Reorder([1, 1, 0]);
+        Assert.Equal((6, 6, 4), (cache.NextPosition(0), cache.NextPosition(1), cache.NextPosition(2)));
+        using var fork = cache.Fork();
+        model.Forward(ForwardRequest.Step([15, 16, 17]), cache).Dispose();
+        Assert.Equal((7, 5), (cache.NextPosition(0), cache.NextPosition(2)));
+        Assert.Equal((6, 4), (fork.NextPosition(0), fork.NextPosition(2)));
+    }
+
+    [Fact]
     public void HiddenStatesAreReturnedForAllPositions()
     {
         using var loaded = ModelLoader.Load(Fixtures.Model("llama-tiny"));

@@ -22,9 +22,13 @@ public sealed class MedusaDecoder : SingleSequenceRun
     Tensor? _lastLogits, _lastHidden; // [V] and [H] at the last accepted position
     float[]? _rootScores;             // processed scores there, when the previous walk already computed them
 
-    /// <summary>Decodes the single prompt of <paramref name="request"/> with the target and its heads (the caller owns both).</summary>
-    public MedusaDecoder(ICausalLM target, MedusaHeads heads, GenerationRequest request, MedusaOptions? options = null, ITextStream? text = null)
-        : base("Medusa", target, request, (options?.Tree ?? MedusaTree.Sparse(heads.Config.NumHeads)).Paths.Count + 1, text)
+    /// <summary>
+    /// Decodes the single prompt of <paramref name="request"/> with the target and its heads (the caller owns both),
+    /// continuing after <paramref name="resumeFrom"/> when given the tokens generated so far.
+    /// </summary>
+    public MedusaDecoder(ICausalLM target, MedusaHeads heads, GenerationRequest request, MedusaOptions? options = null, ITextStream? text = null,
+        IReadOnlyList<long>? resumeFrom = null)
+        : base("Medusa", target, request, (options?.Tree ?? MedusaTree.Sparse(heads.Config.NumHeads)).Paths.Count + 1, text, resumeFrom)
     {
         VocabularyCompatibility.CheckSizes(target.Config.VocabSize, heads.Config.VocabSize, "target", "Medusa heads");
         if (heads.Config.HiddenSize != target.Config.HiddenSize)

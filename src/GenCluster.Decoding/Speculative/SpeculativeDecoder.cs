@@ -21,25 +21,35 @@ public sealed class SpeculativeDecoder : SingleSequenceRun
 
     /// <summary>
     /// Decodes the single prompt of <paramref name="request"/> (n = 1, no constraint) with up to
-    /// <paramref name="lookahead"/> proposals per step. The proposer is owned (disposed) by the decoder.
+    /// <paramref name="lookahead"/> proposals per step. The proposer is owned (disposed) by the decoder. Given the tokens
+    /// generated so far (<paramref name="resumeFrom"/>), it continues after them.
     /// </summary>
-    public SpeculativeDecoder(ICausalLM target, IDraftProposer proposer, GenerationRequest request, int lookahead, ITextStream? text = null)
-        : base("speculative", target, request, lookahead, text)
+    public SpeculativeDecoder(ICausalLM target, IDraftProposer proposer, GenerationRequest request, int lookahead, ITextStream? text = null, IReadOnlyList<long>? resumeFrom = null)
+        : base("speculative", target, request, lookahead, text, resumeFrom)
     {
         if (lookahead < 1) throw new ArgumentOutOfRangeException(nameof(lookahead), $"lookahead must be >= 1, got {lookahead}");
         (_proposer, _lookahead) = (proposer, lookahead);
     }
 
     /// <summary>Speculative decoding with a draft model, after checking that draft and target share a vocabulary.</summary>
-    public static SpeculativeDecoder WithDraft(LoadedModel target, LoadedModel draft, GenerationRequest request, int lookahead, ITextStream? text = null)
+    public static SpeculativeDecoder WithDraft(LoadedModel target, LoadedModel draft, GenerationRequest request, int lookahead, ITextStream? text = null, IReadOnlyList<long>? resumeFrom = null) =>
+        WithDraft(target, draft, draft.Model, request, lookahead, text, resumeFrom);
+
+    /// <summary>
+    /// Speculative decoding whose draft forwards go through <paramref name="draftModel"/> (e.g. a wrapper running them on
+    /// the draft's own thread), after checking that <paramref name="draft"/> and the target share a vocabulary.
+    /// </summary>
+    public static SpeculativeDecoder WithDraft(LoadedModel target, LoadedModel draft, ICausalLM draftModel, GenerationRequest request, int lookahead,
+        ITextStream? text = null, IReadOnlyList<long>? resumeFrom = null)
     {
         VocabularyCompatibility.Check(target, draft);
-        return new SpeculativeDecoder(target.Model, new DraftModelProposer(draft.Model), request, lookahead, text);
+        return new SpeculativeDecoder(target.Model, new DraftModelProposer(draftModel), request, lookahead, text, resumeFrom);
     }
 
     /// <summary>Prompt-lookup decoding: proposals copied from earlier occurrences of the last n-gram.</summary>
-    public static SpeculativeDecoder WithPromptLookup(ICausalLM target, GenerationRequest request, int lookahead, int ngram = 3, ITextStream? text = null) =>
-        new(target, new PromptLookupProposer(ngram), request, lookahead, text);
+    public static SpeculativeDecoder WithPromptLookup(ICausalLM target, GenerationRequest request, int lookahead, int ngram = 3, ITextStream? text = null,
+        IReadOnlyList<long>? resumeFrom = null) =>
+        new(target, new PromptLookupProposer(ngram), request, lookahead, text, resumeFrom);
 
     /// <summary>Draft forward passes.</summary>
     protected override int DraftForwards => _proposer.ForwardPasses;

@@ -20,6 +20,12 @@ public sealed record HostedModel
 
     /// <summary>How long a session waits for KV room before it is refused.</summary>
     public TimeSpan AdmissionTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The served name of another model of the same silo that drafts for this one (method speculative); null for none.</summary>
+    public string? Draft { get; init; }
+
+    /// <summary>A Medusa heads folder (vLLM format) trained for this model, loaded beside it (method medusa); null for none.</summary>
+    public string? MedusaHeads { get; init; }
 }
 
 /// <summary>What a silo serves and how its sessions persist: bound from configuration section "GenCluster".</summary>
@@ -30,6 +36,17 @@ public sealed class ModelHostingOptions
 
     /// <summary>A running session writes its state after this many new tokens (and always at the end).</summary>
     public int PersistEveryTokens { get; set; } = 8;
+
+    /// <summary>The most events a watcher receives in one batch.</summary>
+    public int MaxEventsPerBatch { get; set; } = 256;
+
+    /// <summary>
+    /// After a batch, how long a watcher lets the next events gather before they are sent (a watch's first event always
+    /// goes at once). Each batch costs a grain message and a network write whatever its size, work that competes with
+    /// the decode loop for the CPU when a step takes about a millisecond (bench/cluster); zero sends every step's
+    /// events as they come.
+    /// </summary>
+    public TimeSpan BatchLinger { get; set; } = TimeSpan.FromMilliseconds(4);
 
     /// <summary>How often a durable reminder makes sure a running session runs somewhere (it resumes sessions whose silo died
     /// with no watcher to revive them); reminders do not fire more often than the cluster's ReminderOptions.MinimumReminderPeriod.</summary>

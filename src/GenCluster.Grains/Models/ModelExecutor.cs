@@ -39,6 +39,9 @@ public sealed class ModelExecutor : IDisposable
         return done.Task;
     }
 
+    /// <summary>Runs <paramref name="work"/> on the executor thread and waits for it (at once when called from that thread).</summary>
+    public T Invoke<T>(Func<T> work) => Thread.CurrentThread == _thread ? work() : RunAsync(work).GetAwaiter().GetResult();
+
     /// <summary>
     /// Runs <paramref name="step"/> repeatedly on the executor thread until it returns false, re-queueing itself after
     /// each call so that the steps of concurrent sessions alternate (round-robin) and the device never waits for a grain turn.

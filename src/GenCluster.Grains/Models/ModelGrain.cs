@@ -33,6 +33,15 @@ public sealed class ModelGrain(ModelCatalog catalog) : Grain, IModelGrain
         catch (ChatTemplateException e) { throw new InvalidRequestException("messages", $"messages: {e.Message}"); }
     }
 
+    /// <inheritdoc />
+    public async Task<TokenText[]> TokenTexts(long[] tokenIds)
+    {
+        var tokenizer = TokenizerOf(await LoadAsync());
+        return tokenIds.Select(id => id >= 0 && id < tokenizer.VocabSize
+            ? new TokenText(tokenizer.Decode([(int)id]), tokenizer.TokenBytes((int)id))
+            : throw new InvalidRequestException("token_ids", $"token id {id} is outside the vocabulary [0, {tokenizer.VocabSize})")).ToArray();
+    }
+
     // First use loads the weights: off the scheduler.
     Task<LocalModel> LoadAsync() => Task.Run(() => catalog.Get(this.GetPrimaryKeyString()));
 

@@ -5,31 +5,35 @@ using GenCluster.Grains.Hosting;
 using GenCluster.Grains.Models;
 using GenCluster.Grains.Placement;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 
 namespace GenCluster.Grains.Sessions;
 
 /// <summary>
-/// One generation. Placed on a silo serving its model, it runs <see cref="GenerationSession"/> one forward pass at a
-/// time on the model's executor, appends each token to its event log, wakes its watchers, and persists the log every
-/// few tokens and at the end. Activated again elsewhere (silo failure, reminder, a watcher's Resume) it rebuilds the
-/// session from the persisted tokens and continues; since every draw is addressed by (seed, step) the continuation
-/// is the one an uninterrupted run produces.
+/// One generation. Placed on a silo serving its model (and its draft and Medusa heads), it runs the order's decoding
+/// strategy (<see cref="SessionRuns"/>) one step at a time on the model's executor, appends the tokens to its event
+/// log, wakes its watchers, and persists every few tokens (or beam steps) and at the end. Activated again elsewhere
+/// (silo failure, reminder, a watcher's Resume) it rebuilds the run from the persisted log and beam checkpoint and
+/// continues; since every draw is addressed by (seed, step) the continuation is the one an uninterrupted run produces.
 /// </summary>
 [ModelAffinityPlacement]
 public sealed partial class SessionGrain(
     [PersistentState("session", ClusterStorage.SessionStore)] IPersistentState<SessionRecord> record,
-    IOptions<ModelHostingOptions> options, ILocalSiloDetails silo, ILogger<SessionGrain> log) : Grain, ISessionGrain, IRemindable
+    IOptions<ModelHostingOptions> options, ILocalSiloDetails silo, ModelCatalog catalog, ILogger<SessionGrain> log) : Grain, ISessionGrain, IRemindable
 {
     readonly ILogger _logger = log;
     const string KeepRunning = "keep-running";
 
-    GenerationSession? _session;
+    ISessionRun? _run;
+    SessionLog _log = null!;
     ModelLease? _lease;
     Task? _loop;
     // Read by the decode loop on the executor thread.
     volatile bool _cancelRequested, _stopping;
-    int _persisted, _watchers;
+    int _watchers, _sinceWrite;
+    SessionStats _statsBefore = new();
     TaskCompletionSource _changed = NewSignal();
 
     SessionRecord State => record.State;
@@ -38,16 +42,19 @@ public sealed partial class SessionGrain(
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellation)
     {
-        _persisted = State.Events.Count;
-        if (State.Order is not null && State.Status == SessionStatus.Running && !Expired()) await ResumeAsync();
+        _log = new SessionLog(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(ClusterStorage.SessionStore), this.GetGrainId());
+        if (State.Order is null) return;
+        await _log.LoadAsync(State);
+        if (State.Status == SessionStatus.Running && !Expired()) await ResumeAsync();
     }
 
     /// <inheritdoc />
     public async Task<SessionInfo> Start(GenerationOrder order)
     {
-        if (State.Order is not null) return State.ToInfo(Id);
+        if (State.Order is not null) return Info();
         if (order.Model != SessionId.ModelOf(Id))
             throw new InvalidRequestException("model", $"model '{order.Model}' does not match session id '{Id}'");
+        OrderTranslation.Validate(order.Decoding);
         State.Order = order;
         State.Status = SessionStatus.Running;
         State.Activations = 1;
@@ -60,11 +67,11 @@ public sealed partial class SessionGrain(
         await PersistAsync();
         await this.RegisterOrUpdateReminder(KeepRunning, options.Value.ResumeCheckPeriod, options.Value.ResumeCheckPeriod);
         _loop = RunAsync();
-        return State.ToInfo(Id);
+        return Info();
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<TokenEvent> Watch(int fromIndex, [EnumeratorCancellation] CancellationToken cancellation = default)
+    public async IAsyncEnumerable<TokenEvent[]> Watch(int fromIndex, [EnumeratorCancellation] CancellationToken cancellation = default)
     {
         await EnsureLiveAsync();
         if (fromIndex < 0) throw new InvalidRequestException("from_index", $"from_index must be >= 0, got {fromIndex}");
@@ -75,13 +82,27 @@ public sealed partial class SessionGrain(
             int next = fromIndex;
             while (true)
             {
-                while (next < State.Events.Count) yield return State.Events[next++];
+                var events = _log.Events;
+                if (next < events.Count)
+                {
+                    // Everything logged since the last batch, at once: while a batch is on its way the next one fills up.
+                    int count = Math.Min(events.Count - next, Math.Max(1, options.Value.MaxEventsPerBatch));
+                    var batch = new TokenEvent[count];
+                    for (int i = 0; i < count; i++) batch[i] = events[next + i];
+                    next += count;
+                    yield return batch;
+                    continue;
+                }
                 if (State.Status != SessionStatus.Running)
                 {
                     completed = true;
                     yield break;
                 }
                 await _changed.Task.WaitAsync(cancellation);
+                // The first event of a watch goes at once (time to first token); after it, the next steps' events gather
+                // for a moment, so that a watcher costs a grain message and a network write per linger, not per step.
+                if (next > fromIndex && options.Value.BatchLinger > TimeSpan.Zero && State.Status == SessionStatus.Running)
+                    await Task.Delay(options.Value.BatchLinger, cancellation);
             }
         }
         finally
@@ -111,15 +132,17 @@ public sealed partial class SessionGrain(
                 await PersistAsync();
             }
         }
-        return State.ToInfo(Id);
+        return Info();
     }
 
     /// <inheritdoc />
     public async Task<SessionInfo> GetInfo()
     {
         await EnsureLiveAsync();
-        return State.ToInfo(Id);
+        return Info();
     }
+
+    SessionInfo Info() => State.ToInfo(Id, _log.Events);
 
     /// <summary>Resumes an unfinished session after a failure, and forgets finished sessions past their time to live.</summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -146,7 +169,7 @@ public sealed partial class SessionGrain(
         try
         {
             await OpenAsync();
-            LogResumed(Id, State.Events.Count, silo.SiloAddress);
+            LogResumed(Id, _log.Events.Count, silo.SiloAddress);
             _loop = RunAsync();
         }
         catch (CapacityExceededException e)
@@ -155,7 +178,7 @@ public sealed partial class SessionGrain(
         }
     }
 
-    /// <summary>Admits the session on this silo's model host and builds (or rebuilds from the log) its decoding session.</summary>
+    /// <summary>Admits the session on this silo's model host and builds (or rebuilds from the log) its decoding run.</summary>
     async Task OpenAsync()
     {
         var order = State.Order!;
@@ -164,17 +187,10 @@ public sealed partial class SessionGrain(
         _lease = await host.Admit(Id, OrderTranslation.KvTokens(order), silo.SiloAddress);
         try
         {
-            var request = OrderTranslation.ToRequest(order, _lease.Model);
-            int sequences = order.Prompts.Length * request.Sampling.N;
-            var resume = State.Events.Count > 0 ? State.TokensPerSequence(sequences) : null;
-            var model = _lease.Model;
-            Func<int, ITextStream>? textFor = model.Tokenizer is null ? null : _ => model.NewTextStream()!;
-            _session = new GenerationSession(model.Loaded.Model, request, textFor, resume);
-        }
-        catch (Exception e) when (e is ContextOverflowException or ArgumentException)
-        {
-            await CloseAsync();
-            throw new InvalidRequestException("prompt", e.Message);
+            var (model, log, beam) = (_lease.Model, _log.Events, State.Beam);
+            // Building a run may load a draft model or compile a JSON schema: off the scheduler (no grain state there).
+            _run = await Task.Run(() => SessionRuns.Create(order, model, catalog, log, beam));
+            _statsBefore = State.Stats;
         }
         catch
         {
@@ -183,29 +199,39 @@ public sealed partial class SessionGrain(
         }
     }
 
-    // The decode loop runs on the model's executor thread, step after step, handing events over a channel; this
-    // grain turn publishes them to watchers and persists them, so grain scheduling never stalls the device.
+    // The decode loop runs on the model's executor thread, step after step, handing each step's output over a
+    // channel; this grain turn publishes the events to watchers and persists them, so grain scheduling never stalls
+    // the device. A step's events travel together, so what is persisted always ends on a step boundary.
     async Task RunAsync()
     {
-        var session = _session!;
-        var events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var run = _run!;
+        var outputs = Channel.CreateUnbounded<StepOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var decode = _lease!.Model.Executor.RunLoopAsync(() =>
         {
             if (_stopping) return false;
-            foreach (var e in _cancelRequested ? session.Cancel() : session.Step()) events.Writer.TryWrite(e);
-            return !session.IsFinished;
+            outputs.Writer.TryWrite(_cancelRequested ? run.Cancel() : run.Step());
+            return !run.IsFinished;
         });
-        _ = decode.ContinueWith(t => events.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
+        _ = decode.ContinueWith(t => outputs.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
+        bool cancelled = false;
         try
         {
-            while (await events.Reader.WaitToReadAsync())
+            while (await outputs.Reader.WaitToReadAsync())
             {
-                while (events.Reader.TryRead(out var e)) Publish(e);
+                while (outputs.Reader.TryRead(out var output))
+                {
+                    foreach (var e in output.Events) Publish(e);
+                    cancelled |= output.Events.Any(e => e.Finish == FinishReason.Cancelled);
+                    State.Stats = _statsBefore + output.Stats;
+                    State.Beam = output.Beam ?? State.Beam;
+                    State.Outcome = output.Outcome ?? State.Outcome;
+                    _sinceWrite += Math.Max(1, output.Events.Count);
+                }
                 Signal();
-                if (State.Events.Count - _persisted >= options.Value.PersistEveryTokens) await PersistAsync();
+                if (_sinceWrite >= options.Value.PersistEveryTokens) await PersistAsync();
             }
             if (_stopping) return;
-            State.Status = State.Events.Any(e => e.Finish == "cancelled") ? SessionStatus.Cancelled : SessionStatus.Finished;
+            State.Status = cancelled || _log.Events.Any(e => e.Finish == "cancelled") ? SessionStatus.Cancelled : SessionStatus.Finished;
         }
         catch (Exception e)
         {
@@ -232,9 +258,9 @@ public sealed partial class SessionGrain(
         catch (Exception e) { LogReminderFailed(e, Id); }
     }
 
-    void Publish(GenerationEvent e) => State.Events.Add(new TokenEvent
+    void Publish(GenerationEvent e) => _log.Add(new TokenEvent
     {
-        Position = State.Events.Count, Sequence = e.Sequence, Index = e.Index, TokenId = e.TokenId, TextDelta = e.TextDelta,
+        Position = _log.Events.Count, Sequence = e.Sequence, Index = e.Index, TokenId = e.TokenId, TextDelta = e.TextDelta,
         Logprob = e.Logprob, TopLogprobs = e.TopLogprobs.Select(t => new TokenAlternative(t.TokenId, t.Logprob)).ToArray(),
         Finish = e.Finish is { } f ? GenerationEvent.Name(f) : null,
     });
@@ -250,16 +276,18 @@ public sealed partial class SessionGrain(
 
     async Task PersistAsync()
     {
+        await _log.SealAsync(State);
         await record.WriteStateAsync();
-        _persisted = State.Events.Count;
+        _sinceWrite = 0;
         // A running loop is not a grain call: keep the activation from being collected as idle meanwhile.
         if (State.Status == SessionStatus.Running) DelayDeactivation(TimeSpan.FromMinutes(30));
     }
 
     async Task CloseAsync()
     {
-        _session?.Dispose();
-        _session = null;
+        // Called once the decode loop has ended (or never started): no step uses the run any more.
+        _run?.Dispose();
+        _run = null;
         if (_lease is null) return;
         await GrainFactory.GetGrain<IModelHostGrain>(ModelHostKey.For(State.Order!.Model, silo.SiloAddress)).Release(Id);
         _lease = null;
@@ -276,6 +304,7 @@ public sealed partial class SessionGrain(
 
     async Task ForgetAsync()
     {
+        await _log.ClearAsync(State);
         await record.ClearStateAsync();
         record.State = new SessionRecord();
         if (await this.GetReminder(KeepRunning) is { } reminder) await this.UnregisterReminder(reminder);

@@ -15,16 +15,8 @@ internal static unsafe class DotKernels
     public const int Int8Group = 32;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> acc) =>
+    internal static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> acc) =>
         Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc) : acc + a * b;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> WidenBf16(ushort* p)
-    {
-        if (Avx2.IsSupported) return Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Sse2.LoadVector128(p)), 16).AsSingle();
-        return Vector256.Create(Bf16ToSingle(p[0]), Bf16ToSingle(p[1]), Bf16ToSingle(p[2]), Bf16ToSingle(p[3]),
-            Bf16ToSingle(p[4]), Bf16ToSingle(p[5]), Bf16ToSingle(p[6]), Bf16ToSingle(p[7]));
-    }
 
     /// <summary>A bfloat16 is the high half of a float32.</summary>
     public static float Bf16ToSingle(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
@@ -43,22 +35,7 @@ internal static unsafe class DotKernels
         int vecEnd = inDim & ~7;
         int o = start;
         if (batch == 1)
-            for (; o + 4 <= end; o += 4)
-            {
-                float* w0 = w + (long)o * inDim, w1 = w0 + inDim, w2 = w1 + inDim, w3 = w2 + inDim;
-                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (int i = 0; i < vecEnd; i += 8)
-                {
-                    var xv = Vector256.Load(x + i);
-                    a0 = MulAdd(Vector256.Load(w0 + i), xv, a0);
-                    a1 = MulAdd(Vector256.Load(w1 + i), xv, a1);
-                    a2 = MulAdd(Vector256.Load(w2 + i), xv, a2);
-                    a3 = MulAdd(Vector256.Load(w3 + i), xv, a3);
-                }
-                float s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2), s3 = Vector256.Sum(a3);
-                for (int i = vecEnd; i < inDim; i++) { s0 += w0[i] * x[i]; s1 += w1[i] * x[i]; s2 += w2[i] * x[i]; s3 += w3[i] * x[i]; }
-                y[o] = s0; y[o + 1] = s1; y[o + 2] = s2; y[o + 3] = s3;
-            }
+            for (; o < end; o++) y[o] = RowDot(w + (long)o * inDim, x, inDim);
         else
             for (; o + 2 <= end; o += 2)
                 for (int b = 0; b < batch; b += 4)
@@ -80,6 +57,29 @@ internal static unsafe class DotKernels
                 y[(long)b * outDim + o] = s;
             }
         }
+    }
+
+    /// <summary>
+    /// One float32 weight row against x with four independent accumulators. Rows taken one after another read the
+    /// weights as a single sequential stream, which the hardware prefetchers follow across rows and pages; interleaving
+    /// several rows instead makes several short streams (a 576-wide row is 36 cache lines) that restart every few rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float RowDot(float* w, float* x, int inDim)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int i = 0;
+        for (; i + 32 <= inDim; i += 32)
+        {
+            a0 = MulAdd(Vector256.Load(w + i), Vector256.Load(x + i), a0);
+            a1 = MulAdd(Vector256.Load(w + i + 8), Vector256.Load(x + i + 8), a1);
+            a2 = MulAdd(Vector256.Load(w + i + 16), Vector256.Load(x + i + 16), a2);
+            a3 = MulAdd(Vector256.Load(w + i + 24), Vector256.Load(x + i + 24), a3);
+        }
+        for (; i + 8 <= inDim; i += 8) a0 = MulAdd(Vector256.Load(w + i), Vector256.Load(x + i), a0);
+        float sum = Vector256.Sum((a0 + a1) + (a2 + a3));
+        for (; i < inDim; i++) sum += w[i] * x[i];
+        return sum;
     }
 
     /// <summary>
@@ -128,52 +128,23 @@ internal static unsafe class DotKernels
         y[1] = s1;
     }
 
-    /// <summary>bfloat16 weights widened in registers; <paramref name="inDim"/> must be a multiple of 8.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Bf16(ushort* w, int inDim, float* x, int batch, float* y, int outDim, int start, int end)
+    /// <summary>bfloat16 weights widened in registers (<see cref="BFloat16Kernels"/>); <paramref name="inDim"/> must be a multiple of 8.</summary>
+    public static void Bf16(ushort* w, int inDim, float* x, int batch, float* y, int outDim, int start, int end) =>
+        BFloat16Kernels.Product(w, inDim, x, batch, y, outDim, start, end, Vector512.IsHardwareAccelerated);
+
+    /// <summary>
+    /// int8 weights with a scale per group of 32 inputs: Σ_g scale_g · Σ_{i∈g} q_i x_i; <paramref name="inDim"/> a multiple of 32.
+    /// Integer dot products (<see cref="Int8Kernels"/>) where the CPU has them, else <see cref="Int8Widened"/>.
+    /// </summary>
+    public static void Int8(sbyte* w, float* scales, int inDim, float* x, int batch, float* y, int outDim, int start, int end)
     {
-        var acc = stackalloc Vector256<float>[MaxBatch];
-        int o = start;
-        if (batch == 1)
-            for (; o + 2 <= end; o += 2)
-            {
-                ushort* w0 = w + (long)o * inDim, w1 = w0 + inDim;
-                Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default;
-                int i = 0;
-                for (; i + 16 <= inDim; i += 16)
-                {
-                    var x0 = Vector256.Load(x + i);
-                    var x1 = Vector256.Load(x + i + 8);
-                    a0 = MulAdd(WidenBf16(w0 + i), x0, a0);
-                    b0 = MulAdd(WidenBf16(w0 + i + 8), x1, b0);
-                    a1 = MulAdd(WidenBf16(w1 + i), x0, a1);
-                    b1 = MulAdd(WidenBf16(w1 + i + 8), x1, b1);
-                }
-                for (; i < inDim; i += 8)
-                {
-                    var xv = Vector256.Load(x + i);
-                    a0 = MulAdd(WidenBf16(w0 + i), xv, a0);
-                    a1 = MulAdd(WidenBf16(w1 + i), xv, a1);
-                }
-                y[o] = Vector256.Sum(a0 + b0);
-                y[o + 1] = Vector256.Sum(a1 + b1);
-            }
-        for (; o < end; o++)
-        {
-            ushort* wr = w + (long)o * inDim;
-            for (int b = 0; b < batch; b++) acc[b] = default;
-            for (int i = 0; i < inDim; i += 8)
-            {
-                var wv = WidenBf16(wr + i);
-                for (int b = 0; b < batch; b++) acc[b] = MulAdd(wv, Vector256.Load(x + (long)b * inDim + i), acc[b]);
-            }
-            for (int b = 0; b < batch; b++) y[(long)b * outDim + o] = Vector256.Sum(acc[b]);
-        }
+        if (Int8Kernels.Integer) Int8Kernels.Product(w, scales, inDim, x, batch, y, outDim, start, end, Vector512.IsHardwareAccelerated);
+        else Int8Widened(w, scales, inDim, x, batch, y, outDim, start, end);
     }
 
-    /// <summary>int8 weights with a scale per group of 32 inputs: Σ_g scale_g · Σ_{i∈g} q_i x_i; <paramref name="inDim"/> a multiple of 32.</summary>
+    /// <summary>The portable int8 product: weights widened to float32, float32 inputs as they are.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Int8(sbyte* w, float* scales, int inDim, float* x, int batch, float* y, int outDim, int start, int end)
+    internal static void Int8Widened(sbyte* w, float* scales, int inDim, float* x, int batch, float* y, int outDim, int start, int end)
     {
         int groups = inDim / Int8Group;
         var acc = stackalloc Vector256<float>[MaxBatch];

@@ -17,6 +17,7 @@ public sealed class KvCache : IDisposable
     readonly Device _device;
     bool[][] _valid;     // [row][slot]
     long[][] _positions; // [row][slot]
+    long[]? _next;       // NextPosition of each row, or null when it must be recomputed
     int _capacity;
 
     /// <summary>Number of sequences in the batch.</summary>
@@ -41,9 +42,14 @@ public sealed class KvCache : IDisposable
     /// <summary>Next position id of each row: one past the largest position of its real tokens.</summary>
     public long NextPosition(int row)
     {
-        long next = 0;
-        for (int s = 0; s < Length; s++) if (_valid[row][s]) next = Math.Max(next, _positions[row][s] + 1);
-        return next;
+        if (_next is null)
+        {
+            // Rebuilt after a rollback or compaction; Commit keeps it current across plain steps.
+            _next = new long[BatchSize];
+            for (int b = 0; b < BatchSize; b++)
+                for (int s = 0; s < Length; s++) if (_valid[b][s]) _next[b] = Math.Max(_next[b], _positions[b][s] + 1);
+        }
+        return _next[row];
     }
 
     /// <summary>Whether slot <paramref name="slot"/> of row <paramref name="row"/> holds a real token.</summary>
@@ -118,7 +124,15 @@ public sealed class KvCache : IDisposable
 
     Tensor NewBuffer() => zeros(new long[] { BatchSize, _kvHeads, _capacity, _headDim }, _dtype, _device).DetachFromDisposeScope();
 
-    internal void Commit(int count) => Length += count;
+    /// <summary>Makes the <paramref name="count"/> reserved slots part of the cache.</summary>
+    internal void Commit(int count)
+    {
+        if (_next is not null)
+            for (int b = 0; b < BatchSize; b++)
+                for (int s = Length; s < Length + count; s++)
+                    if (_valid[b][s]) _next[b] = Math.Max(_next[b], _positions[b][s] + 1);
+        Length += count;
+    }
 
     internal bool[] ValidRow(int row) => _valid[row];
     internal long[] PositionRow(int row) => _positions[row];
@@ -128,6 +142,7 @@ public sealed class KvCache : IDisposable
     {
         if (length < 0 || length > Length) throw new ArgumentOutOfRangeException(nameof(length), $"cannot truncate a cache of length {Length} to {length}");
         Length = length;
+        _next = null;
     }
 
     /// <summary>
@@ -146,6 +161,7 @@ public sealed class KvCache : IDisposable
             }
         _valid = rows.Select(r => (bool[])_valid[r].Clone()).ToArray();
         _positions = rows.Select(r => (long[])_positions[r].Clone()).ToArray();
+        _next = _next is null ? null : rows.Select(r => _next[r]).ToArray();
         BatchSize = rows.Count;
     }
 
@@ -180,6 +196,7 @@ public sealed class KvCache : IDisposable
             }
         }
         Length = prefix + slots.Count;
+        _next = null;
     }
 
     /// <summary>
@@ -216,6 +233,7 @@ public sealed class KvCache : IDisposable
         }
         copy._valid = _valid.Select(r => (bool[])r.Clone()).ToArray();
         copy._positions = _positions.Select(r => (long[])r.Clone()).ToArray();
+        copy._next = (long[]?)_next?.Clone();
         return copy;
     }
 

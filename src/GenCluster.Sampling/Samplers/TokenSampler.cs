@@ -14,9 +14,34 @@ public static class TokenSampler
         p.IsGreedy ? Greedy(rawLogits, processedScores, topLogprobs) : Sample(rawLogits, processedScores, seeds, steps, topLogprobs);
 
     /// <summary>argmax of each processed row (the first index on ties, as torch.argmax documents).</summary>
-    /// <remarks>Computed by torch on the row, so a decode step copies no vocabulary-sized array to managed memory.</remarks>
-    public static TokenChoice[] Greedy(Tensor rawLogits, Tensor processedScores, int topLogprobs = 0) =>
-        Choose(rawLogits, processedScores, topLogprobs, processed => processed.argmax(-1).data<long>().ToArray());
+    /// <remarks>
+    /// CPU float32 rows are scanned in place (<see cref="ScoreRows"/>); other tensors go through torch on the row. Either
+    /// way a decode step copies no vocabulary-sized array to managed memory.
+    /// </remarks>
+    public static TokenChoice[] Greedy(Tensor rawLogits, Tensor processedScores, int topLogprobs = 0)
+    {
+        CheckShapes(rawLogits, processedScores);
+        if (!ScoreRows.Readable(rawLogits) || !ScoreRows.Readable(processedScores))
+            return Choose(rawLogits, processedScores, topLogprobs, processed => processed.argmax(-1).data<long>().ToArray());
+        var (batch, vocab) = ((int)processedScores.shape[0], (int)processedScores.shape[1]);
+        // Without processors the session passes the raw logits as the processed scores: one log-sum-exp serves both.
+        bool same = ScoreRows.SameMemory(rawLogits, processedScores);
+        var rawLse = new float[batch];
+        var result = new TokenChoice[batch];
+        for (int r = 0; r < batch; r++)
+        {
+            var processed = ScoreRows.Row(processedScores, r);
+            var raw = ScoreRows.Row(rawLogits, r);
+            int chosen = ScoreRows.ArgMax(processed);
+            float processedLse = ScoreRows.LogSumExp(processed);
+            rawLse[r] = same ? processedLse : ScoreRows.LogSumExp(raw);
+            result[r] = new TokenChoice(chosen, processed[chosen] - processedLse, raw[chosen] - rawLse[r], []);
+        }
+        if (topLogprobs <= 0) return result;
+        using var scope = NewDisposeScope();
+        var top = TopLogprobs(rawLogits.detach(), rawLse, Math.Min(topLogprobs, vocab));
+        return result.Select((c, r) => c with { TopLogprobs = top[r] }).ToArray();
+    }
 
     /// <summary>One multinomial draw per row from softmax(processed); row r uses the uniform of (seeds[r], steps[r], stream 0).</summary>
     public static TokenChoice[] Sample(Tensor rawLogits, Tensor processedScores, ReadOnlySpan<ulong> seeds, ReadOnlySpan<long> steps, int topLogprobs = 0)
@@ -39,8 +64,7 @@ public static class TokenSampler
 
     static TokenChoice[] Choose(Tensor rawLogits, Tensor processedScores, int topLogprobs, Func<Tensor, long[]> choose)
     {
-        if (rawLogits.ndim != 2 || !rawLogits.shape.SequenceEqual(processedScores.shape))
-            throw new ArgumentException($"raw logits and processed scores must both be [batch, vocab], got [{string.Join(", ", rawLogits.shape)}] and [{string.Join(", ", processedScores.shape)}]");
+        CheckShapes(rawLogits, processedScores);
         using var scope = NewDisposeScope();
         var (batch, vocab) = ((int)processedScores.shape[0], (int)processedScores.shape[1]);
         var processedCpu = processedScores.detach().to(float32).cpu().contiguous();
@@ -56,6 +80,12 @@ public static class TokenSampler
         for (var r = 0; r < batch; r++)
             result[r] = new TokenChoice(chosen[r], processedChosen[r] - processedLse[r], rawChosen[r] - rawLse[r], top[r]);
         return result;
+    }
+
+    static void CheckShapes(Tensor rawLogits, Tensor processedScores)
+    {
+        if (rawLogits.ndim != 2 || !rawLogits.shape.SequenceEqual(processedScores.shape))
+            throw new ArgumentException($"raw logits and processed scores must both be [batch, vocab], got [{string.Join(", ", rawLogits.shape)}] and [{string.Join(", ", processedScores.shape)}]");
     }
 
     static TokenLogprob[][] TopLogprobs(Tensor raw, float[] lse, int n)

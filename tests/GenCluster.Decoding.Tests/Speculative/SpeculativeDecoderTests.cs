@@ -112,4 +112,22 @@ public class SpeculativeDecoderTests
         Assert.Equal(Run(11), Run(11));
         Assert.NotEqual(Run(11), Run(12));
     }
+
+    [Fact]
+    public void ADecoderResumedAfterSomeRoundsContinuesWithTheUninterruptedTokens()
+    {
+        using var target = ModelLoader.Load(Fixtures.Model("llama-tiny"));
+        using var draft = ModelLoader.Load(Fixtures.Model("llama-tiny-draft"));
+        var request = new GenerationRequest { Prompts = [[1, 7, 3]], Sampling = new SamplingParams { DoSample = true, Temperature = 0.8, MaxNewTokens = 30, MinNewTokens = 30, Seed = 5 } };
+        using var whole = SpeculativeDecoder.WithDraft(target, draft, request, 3);
+        var rounds = new List<IReadOnlyList<GenerationEvent>>();
+        while (!whole.IsFinished) rounds.Add(whole.Step());
+
+        var before = rounds.Take(3).SelectMany(r => r).Select(e => e.TokenId).ToArray();
+        using var resumed = SpeculativeDecoder.WithDraft(target, draft, request, 3, resumeFrom: before);
+        var after = RunAll(resumed);
+
+        Assert.Equal(whole.Generated(0), resumed.Generated(0));
+        Assert.Equal(Enumerable.Range(before.Length, 30 - before.Length), after.Select(e => e.Index));
+    }
 }

@@ -33,7 +33,7 @@ public class LlamaDecodeStepTests
     }
 
     /// <summary>Runs <paramref name="run"/> with the fused step, then with the per-op path, and checks they agree; returns fused steps taken.</summary>
-    static long AssertFusedEqualsPerOp(ICausalLM model, Func<ICausalLM, List<float[][]>> run)
+    static long AssertFusedEqualsPerOp(ICausalLM model, Func<ICausalLM, List<float[][]>> run, float tolerance = 1e-4f)
     {
         var llama = Assert.IsType<Llama>(model);
         long before = llama.FusedSteps;
@@ -48,7 +48,7 @@ public class LlamaDecodeStepTests
         for (int step = 0; step < perOp.Count; step++)
             for (int row = 0; row < perOp[step].Length; row++)
             {
-                GreedyConformanceTests.AssertClose(perOp[step][row], fused[step][row]);
+                GreedyConformanceTests.AssertClose(perOp[step][row], fused[step][row], tolerance);
                 Assert.Equal(Array.IndexOf(perOp[step][row], perOp[step][row].Max()), Array.IndexOf(fused[step][row], fused[step][row].Max()));
             }
         return taken;
@@ -226,6 +226,12 @@ public class LlamaDecodeStepTests
         GreedyConformanceTests.AssertClose(Hidden(), fused);
     }
 
+    /// <summary>
+    /// int8 products round their inputs to int16 per group (<see cref="Int8Kernels"/>): a last-bit difference between the
+    /// two paths' inputs can move one rounding step, so their logits (spanning about ±10) agree to 1e-2, not 1e-4.
+    /// </summary>
+    static float ToleranceFor(string dtype) => dtype == "int8" ? 1e-2f : 1e-4f;
+
     [Theory]
     [InlineData("bfloat16")]
     [InlineData("int8")]
@@ -237,7 +243,7 @@ public class LlamaDecodeStepTests
             using var cache = model.CreateCache(2);
             var prefill = new ForwardRequest(new long[,] { { 0, 0, 5, 17, 33 }, { 90, 101, 7, 64, 3 } }) { AttentionMask = new long[,] { { 0, 0, 1, 1, 1 }, { 1, 1, 1, 1, 1 } } };
             return Greedy(model, cache, prefill, 12);
-        });
+        }, ToleranceFor(dtype));
         Assert.Equal(11, taken);
     }
 
@@ -252,7 +258,7 @@ public class LlamaDecodeStepTests
         {
             using var cache = model.CreateCache(1);
             return Greedy(model, cache, ForwardRequest.Single(Prompt), 8);
-        });
+        }, ToleranceFor(dtype));
     }
 
     [Fact]

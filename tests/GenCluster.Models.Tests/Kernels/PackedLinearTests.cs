@@ -7,7 +7,7 @@ namespace GenCluster.Models.Tests.Kernels;
 /// <summary>The SIMD decode kernels against torch's own linear.</summary>
 public class PackedLinearTests
 {
-    static void AssertRelativeClose(Tensor expected, Tensor actual, double tolerance)
+    internal static void AssertRelativeClose(Tensor expected, Tensor actual, double tolerance)
     {
         var e = expected.data<float>().ToArray();
         var a = actual.data<float>().ToArray();
@@ -21,6 +21,7 @@ public class PackedLinearTests
     [InlineData(1, 576, 1536, true)]
     [InlineData(3, 64, 128, false)]
     [InlineData(8, 100, 37, true)]   // tails: input not a multiple of 8, odd outputs
+    [InlineData(1, 100, 37, false)]  // one row: the 32-wide loop, the 8-wide loop and the scalar tail
     [InlineData(2, 64, 33, false)]   // multi-row blocks of four with absent rows
     [InlineData(6, 76, 40, true)]
     [InlineData(13, 64, 72, false)]  // more rows than a kernel batch: torch path

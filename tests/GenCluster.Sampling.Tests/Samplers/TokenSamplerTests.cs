@@ -105,6 +105,45 @@ public class TokenSamplerTests
     }
 
     [Fact]
+    public void GreedyOnCpuRowsInPlaceMatchesTheTorchPath()
+    {
+        var rng = new Random(4);
+        var data = Enumerable.Range(0, 5 * 3000).Select(_ => (float)(rng.NextDouble() * 8 - 4)).ToArray();
+        data[1 * 3000 + 17] = float.PositiveInfinity;
+        Array.Fill(data, float.NegativeInfinity, 2 * 3000, 3000); // a row a constraint masked entirely ...
+        data[2 * 3000 + 2999] = 1.5f; // ... but one token
+        data[3 * 3000 + 40] = float.NaN;
+        data[4 * 3000 + 7] = data[4 * 3000 + 9] = 50f; // a tie: the first index wins
+        using var all = tensor(data, new long[] { 5, 3000 });
+        using var raw = all.narrow(0, 1, 4); // a contiguous view of rows 1..4, read in place
+        using var processed = raw * 2;
+        // A non-contiguous copy of the same numbers takes the torch path.
+        using var rawStrided = raw.t().contiguous().t();
+        using var processedStrided = processed.t().contiguous().t();
+        Assert.False(rawStrided.is_contiguous());
+        foreach (var (a, b) in new[] { (raw, processed), (raw, raw) })
+        {
+            var fast = TokenSampler.Greedy(a, b, topLogprobs: 3);
+            var slow = TokenSampler.Greedy(ReferenceEquals(a, raw) ? rawStrided : a, ReferenceEquals(b, raw) ? rawStrided : processedStrided, topLogprobs: 3);
+            Assert.Equal(slow.Select(c => c.TokenId), fast.Select(c => c.TokenId));
+            Assert.Equal(new long[] { 17, 2999, 40, 7 }, fast.Select(c => c.TokenId));
+            for (int r = 0; r < fast.Length; r++)
+            {
+                AssertSame(slow[r].Logprob, fast[r].Logprob);
+                AssertSame(slow[r].Score, fast[r].Score);
+                Assert.Equal(slow[r].TopLogprobs.Select(t => t.TokenId), fast[r].TopLogprobs.Select(t => t.TokenId));
+            }
+        }
+
+        static void AssertSame(float expected, float actual)
+        {
+            if (float.IsNaN(expected)) Assert.True(float.IsNaN(actual), $"expected NaN, got {actual}");
+            else if (float.IsInfinity(expected)) Assert.Equal(expected, actual);
+            else Assert.Equal(expected, actual, 1e-5f);
+        }
+    }
+
+    [Fact]
     public void ScoreIsTheProcessedAndLogprobTheRawLogProbability()
     {
         var p = new SamplingParams { DoSample = true, TopK = 3, Temperature = 0.5 };
