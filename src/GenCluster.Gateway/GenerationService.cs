@@ -14,8 +14,15 @@ public sealed class GenerationService(IGrainFactory grains) : Generation.Generat
         var model = await RequestTranslation.ResolveModelAsync(grains, request.Model);
         var order = await RequestTranslation.ToOrderAsync(grains, request, model, (ulong)Random.Shared.NextInt64());
         var id = SessionId.New(model);
-        await grains.GetGrain<ISessionGrain>(id).Start(order);
-        await StreamAsync(id, 0, stream, context.CancellationToken);
+        var session = grains.GetGrain<ISessionGrain>(id);
+        await session.Start(order);
+        try { await StreamAsync(id, 0, stream, context.CancellationToken); }
+        catch (OperationCanceledException) when (order.CancelOnDisconnect && context.CancellationToken.IsCancellationRequested)
+        {
+            // A client gone before its watch began never was the session's watcher: cancel it here (no-op once ended).
+            await session.Cancel();
+            throw;
+        }
     }
 
     /// <inheritdoc />

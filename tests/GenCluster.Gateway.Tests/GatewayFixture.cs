@@ -26,6 +26,9 @@ public sealed class GatewayFixture : IAsyncLifetime
     /// <summary>The API key the fixture's OpenAI-compatible API asks for.</summary>
     public const string ApiKey = "test-key";
 
+    /// <summary>The host's services (the silo's model catalog among them).</summary>
+    public IServiceProvider Services => _app!.Services;
+
     /// <summary>A client of the gateway.</summary>
     public GenClusterClient Client { get; private set; } = null!;
 

@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using GenCluster.Gateway.V1;
+using GenCluster.Grains.Models;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GenCluster.Gateway.Tests;
 
@@ -165,26 +167,43 @@ public sealed class OpenAiApiTests(GatewayFixture fixture) : IClassFixture<Gatew
     [Fact]
     public async Task AClientThatGoesAwayMidStreamCancelsItsGeneration()
     {
-        using var http = Http();
-        using var message = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
-        {
-            Content = new StringContent("""{"model": "default", "prompt": [0, 5], "max_tokens": 250, "min_tokens": 250, "temperature": 0, "stream": true}""", Encoding.UTF8, "application/json"),
-        };
+        // Another job holds the model's device, so the generation cannot run ahead while the client leaves.
+        var executor = fixture.Services.GetRequiredService<ModelCatalog>().Get("llama-tiny").Executor;
+        using var device = new ManualResetEventSlim();
+        var held = executor.RunAsync(() => device.Wait(TimeSpan.FromSeconds(30)));
         string sessionId;
-        using (var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead))
+        try
         {
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-            var first = (await reader.ReadLineAsync())!;
-            sessionId = JsonDocument.Parse(first["data: ".Length..]).RootElement.GetProperty("id").GetString()!["cmpl-".Length..];
+            // A raw connection that is closed once the stream's headers arrive, as a killed curl would leave
+            // (HttpClient would drain a disposed response to reuse its connection).
+            var address = new Uri(fixture.HttpAddress);
+            using (var tcp = new System.Net.Sockets.TcpClient())
+            {
+                await tcp.ConnectAsync(address.Host, address.Port);
+                var stream = tcp.GetStream();
+                var body = """{"model": "llama-tiny", "prompt": [1, 2], "max_tokens": 250, "min_tokens": 250, "temperature": 0, "stream": true}""";
+                var head = $"POST /v1/completions HTTP/1.1\r\nHost: {address.Authority}\r\nAuthorization: Bearer {GatewayFixture.ApiKey}\r\n" +
+                    $"Content-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}";
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(head));
+                using var reader = new StreamReader(stream);
+                var headers = new List<string>();
+                for (var line = await reader.ReadLineAsync(); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync()) headers.Add(line);
+                Assert.StartsWith("HTTP/1.1 200", headers[0]);
+                sessionId = headers.Single(h => h.StartsWith("x-request-id:", StringComparison.OrdinalIgnoreCase))["x-request-id:".Length..].Trim();
+            }
+            // The server notices the closed connection and the session's last watcher leaves.
+            await Task.Delay(1000);
         }
+        finally { device.Set(); }
+        await held;
 
-        string status = "";
-        for (int attempt = 0; attempt < 100 && status != "cancelled"; attempt++)
+        var status = await fixture.Client.GetSessionAsync(sessionId);
+        for (int attempt = 0; attempt < 100 && status.Status == "running"; attempt++)
         {
             await Task.Delay(100);
-            status = (await fixture.Client.GetSessionAsync(sessionId)).Status;
+            status = await fixture.Client.GetSessionAsync(sessionId);
         }
-        var final = await fixture.Client.GetSessionAsync(sessionId);
-        Assert.True(status == "cancelled", $"status {final.Status} after {final.GeneratedTokens} tokens");
+        Assert.True(status.Status == "cancelled", $"status {status.Status} after {status.GeneratedTokens} tokens");
+        Assert.True(status.GeneratedTokens < 250);
     }
 }

@@ -70,11 +70,12 @@ internal sealed class OpenAiAnswer(OpenAiRequest request, string model, string s
         await json.FlushAsync(cancellation);
     }
 
-    /// <summary>Starts a server-sent event stream.</summary>
-    public static void StartStream(HttpResponse response)
+    /// <summary>Starts a server-sent event stream: its headers go out at once, before the first token.</summary>
+    public static async Task StartStreamAsync(HttpResponse response, CancellationToken cancellation)
     {
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
+        await response.Body.FlushAsync(cancellation);
     }
 
     /// <summary>Writes the chunk for one event (a chat choice's first chunk also carries the assistant role).</summary>

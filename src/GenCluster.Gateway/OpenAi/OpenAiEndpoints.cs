@@ -53,6 +53,7 @@ public static class OpenAiEndpoints
         var grains = http.RequestServices.GetRequiredService<IGrainFactory>();
         var cancellation = http.RequestAborted;
         bool streaming = false;
+        ISessionGrain? session = null;
         try
         {
             using var body = await ReadBodyAsync(http, cancellation);
@@ -67,12 +68,14 @@ public static class OpenAiEndpoints
                 order = order with { Sampling = order.Sampling with { MaxNewTokens = Math.Max(1, room) } };
             }
             var sessionId = SessionId.New(model);
-            var session = grains.GetGrain<ISessionGrain>(sessionId);
+            session = grains.GetGrain<ISessionGrain>(sessionId);
             await session.Start(order);
             var answer = new OpenAiAnswer(request, model, sessionId, modelGrain);
+            // The session id (as vLLM names its request id header), for GetSession/Cancel over gRPC and for logs.
+            http.Response.Headers["x-request-id"] = sessionId;
             if (request.Stream)
             {
-                OpenAiAnswer.StartStream(http.Response);
+                await OpenAiAnswer.StartStreamAsync(http.Response, cancellation);
                 streaming = true;
                 await foreach (var batch in SessionFollower.FollowAsync(session, 0, cancellation))
                     foreach (var e in batch) await answer.WriteChunkAsync(http.Response, e, cancellation);
@@ -87,7 +90,9 @@ public static class OpenAiEndpoints
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            // The client went away; its session cancels itself (CancelOnDisconnect).
+            // The client went away. Its session cancels itself when its last watcher leaves (CancelOnDisconnect), but a
+            // client gone before the watch began never was a watcher: cancel it here too (a no-op on an ended session).
+            if (session is not null) await session.Cancel();
         }
         catch (Exception e) when (OpenAiErrors.From(e) is { } error)
         {
