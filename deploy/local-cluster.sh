@@ -27,11 +27,25 @@ echo "publishing gencluster-silo to $out/bin ..."
 dotnet publish src/GenCluster.Silo -c Release -o "$out/bin" -v quiet -nologo >"$out/publish.log" || { cat "$out/publish.log" >&2; exit 1; }
 
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+redis_pid=""
+# Gateway and silos first, Redis last: a silo shutting down gracefully still writes its membership row, and would hang
+# on a Redis that is already gone. Whatever is still up after 30 s is killed.
+cleanup() {
+  trap - EXIT INT TERM
+  [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 30); do
+    alive=0; for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break; sleep 1
+  done
+  [ ${#pids[@]} -gt 0 ] && kill -9 "${pids[@]}" 2>/dev/null || true
+  [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT INT TERM
 
-redis-server --port "$redis_port" --save "" --appendonly no --daemonize no >"$out/redis.log" 2>&1 &
-pids+=($!)
+# Its own session: a Ctrl-C reaches the silos (which then leave the cluster through Redis) but not Redis itself.
+setsid redis-server --port "$redis_port" --save "" --appendonly no --daemonize no >"$out/redis.log" 2>&1 &
+redis_pid=$!
 redis="127.0.0.1:$redis_port"
 name="$(basename "$model")"
 # The model's draft and Medusa heads, when they sit beside it (as models/default-draft and models/default-medusa do).
