@@ -44,9 +44,8 @@ public sealed class GenerationService(IGrainFactory grains) : Generation.Generat
     public override async Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {
         var response = new ListModelsResponse();
-        foreach (var served in await grains.GetGrain<IModelDirectoryGrain>(0).List())
+        foreach (var (served, info) in await RequestTranslation.DescribeServedAsync(grains))
         {
-            var info = await grains.GetGrain<IModelGrain>(served.Name).Describe();
             var description = new ModelDescription
             {
                 Name = served.Name, Silos = served.Silos, Architecture = info.Architecture, VocabSize = info.VocabSize,

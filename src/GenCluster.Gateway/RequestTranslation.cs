@@ -16,6 +16,15 @@ public static class RequestTranslation
             : throw new InvalidRequestException("model", $"model is required: the cluster serves {(served.Count == 0 ? "no model" : string.Join(", ", served.Select(m => m.Name)))}");
     }
 
+    /// <summary>Every served model with its shape (a Describe call per model, answered by a silo that serves it).</summary>
+    public static async Task<IReadOnlyList<(ServedModel Served, ModelInfo Info)>> DescribeServedAsync(IGrainFactory grains)
+    {
+        var models = new List<(ServedModel, ModelInfo)>();
+        foreach (var served in await grains.GetGrain<IModelDirectoryGrain>(0).List())
+            models.Add((served, await grains.GetGrain<IModelGrain>(served.Name).Describe()));
+        return models;
+    }
+
     /// <summary>The order for <paramref name="request"/> on <paramref name="model"/>; <paramref name="seed"/> is used when the request sets none.</summary>
     public static async Task<GenerationOrder> ToOrderAsync(IGrainFactory grains, GenerateRequest request, string model, ulong seed)
     {

@@ -24,3 +24,19 @@ public sealed class SessionNotFoundException(string sessionId) : Exception($"ses
 {
     [Id(0)] public string SessionId { get; } = sessionId;
 }
+
+/// <summary>Tells the errors a request itself caused from failures of the cluster (a silo gone, a dropped connection).</summary>
+public static class RequestErrors
+{
+    /// <summary>
+    /// The first of <see cref="InvalidRequestException"/>, <see cref="ModelNotServedException"/>,
+    /// <see cref="SessionNotFoundException"/> or <see cref="CapacityExceededException"/> in <paramref name="error"/> and its
+    /// inner exceptions; null when there is none.
+    /// </summary>
+    public static Exception? Find(Exception error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+            if (e is InvalidRequestException or ModelNotServedException or SessionNotFoundException or CapacityExceededException) return e;
+        return null;
+    }
+}

@@ -50,11 +50,6 @@ public static class SessionFollower
     }
 
     // Request errors and the caller's own cancellation are final; anything else (a silo gone, a dropped connection) is retried.
-    static bool Transient(Exception error, CancellationToken cancellation)
-    {
-        if (cancellation.IsCancellationRequested) return false;
-        for (var e = error; e is not null; e = e.InnerException)
-            if (e is InvalidRequestException or ModelNotServedException or SessionNotFoundException or CapacityExceededException) return false;
-        return true;
-    }
+    static bool Transient(Exception error, CancellationToken cancellation) =>
+        !cancellation.IsCancellationRequested && RequestErrors.Find(error) is null;
 }

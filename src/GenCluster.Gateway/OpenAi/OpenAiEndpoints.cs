@@ -39,12 +39,10 @@ public static class OpenAiEndpoints
 
     static async Task<IResult> ListModelsAsync(IGrainFactory grains)
     {
-        var data = new List<object>();
-        foreach (var served in await grains.GetGrain<IModelDirectoryGrain>(0).List())
+        var data = (await RequestTranslation.DescribeServedAsync(grains)).Select(m => new Dictionary<string, object>
         {
-            var info = await grains.GetGrain<IModelGrain>(served.Name).Describe();
-            data.Add(new Dictionary<string, object> { ["id"] = served.Name, ["object"] = "model", ["created"] = 0, ["owned_by"] = "gencluster", ["max_model_len"] = info.MaxPositions });
-        }
+            ["id"] = m.Served.Name, ["object"] = "model", ["created"] = 0, ["owned_by"] = "gencluster", ["max_model_len"] = m.Info.MaxPositions,
+        }).ToList();
         return Results.Json(new Dictionary<string, object> { ["object"] = "list", ["data"] = data });
     }
 

@@ -35,24 +35,14 @@ internal sealed record OpenAiError(int Status, string Message, string Type, stri
 internal static class OpenAiErrors
 {
     /// <summary>The HTTP error for a cluster exception (searched through inner exceptions), or null to let it through.</summary>
-    public static OpenAiError? From(Exception error)
+    public static OpenAiError? From(Exception error) => RequestErrors.Find(error) switch
     {
-        for (var e = error; e is not null; e = e.InnerException)
-        {
-            switch (e)
-            {
-                case InvalidRequestException bad:
-                    return new OpenAiError(StatusCodes.Status400BadRequest, bad.Message, "invalid_request_error", bad.Field);
-                case ModelNotServedException missing:
-                    return new OpenAiError(StatusCodes.Status404NotFound, missing.Message, "invalid_request_error", "model", "model_not_found");
-                case SessionNotFoundException gone:
-                    return new OpenAiError(StatusCodes.Status404NotFound, gone.Message, "invalid_request_error");
-                case CapacityExceededException full:
-                    return new OpenAiError(StatusCodes.Status503ServiceUnavailable, full.Message, "server_overloaded", null, "capacity_exceeded");
-            }
-        }
-        return null;
-    }
+        InvalidRequestException bad => new OpenAiError(StatusCodes.Status400BadRequest, bad.Message, "invalid_request_error", bad.Field),
+        ModelNotServedException missing => new OpenAiError(StatusCodes.Status404NotFound, missing.Message, "invalid_request_error", "model", "model_not_found"),
+        SessionNotFoundException gone => new OpenAiError(StatusCodes.Status404NotFound, gone.Message, "invalid_request_error"),
+        CapacityExceededException full => new OpenAiError(StatusCodes.Status503ServiceUnavailable, full.Message, "server_overloaded", null, "capacity_exceeded"),
+        _ => null,
+    };
 
     /// <summary>A missing or wrong API key.</summary>
     public static OpenAiError Unauthorized() =>
