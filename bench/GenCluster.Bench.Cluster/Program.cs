@@ -14,8 +14,8 @@ using GenCluster.Silo;
 // (in-process, gateway, in-process, ...) so that both see the same machine load; reported: the medians of --runs
 // runs each and the median of the per-pair ratios, the A/B figure on a shared, noisy machine.
 // Usage: dotnet run -c Release --project bench/GenCluster.Bench.Cluster -- [--model DIR] [--new-tokens 200] [--runs 5] [--out bench/cluster/results.json]
-var options = args.Select((a, i) => (a, i)).Where(x => x.a.StartsWith("--")).ToDictionary(x => x.a[2..], x => x.i + 1 < args.Length ? args[x.i + 1] : "");
-string Opt(string name, string fallback) => options.TryGetValue(name, out var v) ? v : fallback;
+var options = new BenchOptions(args);
+string Opt(string name, string fallback) => options.Get(name, fallback);
 var dir = Opt("model", Path.Combine("..", "shared", "fixtures", "models", "llama-tiny"));
 int newTokens = int.Parse(Opt("new-tokens", "200")), runs = int.Parse(Opt("runs", "5"));
 long[] prompt = [1, 15, 42, 7, 99, 3, 8, 21];

@@ -11,8 +11,8 @@ using GenCluster.Sampling;
 // Usage: dotnet run -c Release --project bench/GenCluster.Bench.Runtime -- [--shape smollm2-135m|tiny]
 //        [--new-tokens 128] [--prompt-tokens 32] [--batches 1,8] [--bandwidth-gb 2] [--dtypes float32,bfloat16,int8]
 //        [--fast-path on,off] [--kv-cache on,off] [--model DIR (a real model instead of the random checkpoint)] [--out FILE]
-var options = args.Select((a, i) => (a, i)).Where(x => x.a.StartsWith("--")).ToDictionary(x => x.a[2..], x => x.i + 1 < args.Length ? args[x.i + 1] : "");
-string Opt(string name, string fallback) => options.TryGetValue(name, out var v) ? v : fallback;
+var options = new BenchOptions(args);
+string Opt(string name, string fallback) => options.Get(name, fallback);
 var shape = Opt("shape", "smollm2-135m") == "tiny" ? LlamaShape.Tiny : LlamaShape.SmolLM2_135M;
 int newTokens = int.Parse(Opt("new-tokens", "128")), promptTokens = int.Parse(Opt("prompt-tokens", "32"));
 var batches = Opt("batches", "1,8").Split(',').Select(int.Parse).ToArray();

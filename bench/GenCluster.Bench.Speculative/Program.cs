@@ -13,9 +13,9 @@ using GenCluster.Models.Medusa;
 using GenCluster.Models.Text;
 using GenCluster.Sampling;
 
-var flags = Flags(args);
+var flags = new BenchOptions(args);
 var root = RepoRoot();
-string Dir(string flag, string name) => flags.GetValueOrDefault(flag) ?? Path.Combine(root, "models", name);
+string Dir(string flag, string name) => flags.Find(flag[2..]) ?? Path.Combine(root, "models", name);
 var targetDir = Dir("--target", "default");
 var draftDir = Dir("--draft", "default-draft");
 var headsDir = Dir("--heads", "default-medusa");
@@ -24,9 +24,9 @@ if (!Directory.Exists(targetDir))
     Console.Error.WriteLine($"target model not found: {targetDir}; pass --target/--draft/--heads (e.g. the fixture models llama-tiny, llama-tiny-draft, llama-tiny-medusa)");
     return 2;
 }
-int maxNew = int.Parse(flags.GetValueOrDefault("--max-new-tokens", "128"));
-int repeats = int.Parse(flags.GetValueOrDefault("--repeats", "3"));
-var output = flags.GetValueOrDefault("--output", Path.Combine(root, "bench", "speculative", "results.json"));
+int maxNew = int.Parse(flags.Get("max-new-tokens", "128"));
+int repeats = int.Parse(flags.Get("repeats", "3"));
+var output = flags.Get("output", Path.Combine(root, "bench", "speculative", "results.json"));
 
 using var target = ModelLoader.Load(targetDir);
 using var draft = Directory.Exists(draftDir) ? ModelLoader.Load(draftDir) : null;
@@ -94,10 +94,10 @@ static (int Tokens, int Forwards, double Seconds, IReadOnlyList<long> Generated,
     return (run.Generated(0).Count, run.Stats.ForwardPasses, seconds, run.Generated(0).ToArray(), (run as SingleSequenceRun)?.SpeculativeStats);
 }
 
-static long[] Prompt(Dictionary<string, string> flags, string targetDir)
+static long[] Prompt(BenchOptions flags, string targetDir)
 {
-    if (flags.TryGetValue("--prompt-ids", out var ids)) return ids.Split(',').Select(long.Parse).ToArray();
-    var text = flags.GetValueOrDefault("--prompt", "And God said, Let there be light: and there was light. And God saw the light, that it was good:");
+    if (flags.Find("prompt-ids") is { } ids) return ids.Split(',').Select(long.Parse).ToArray();
+    var text = flags.Get("prompt", "And God said, Let there be light: and there was light. And God saw the light, that it was good:");
     if (!File.Exists(Path.Combine(targetDir, "tokenizer.json"))) return [1, 5, 9, 5, 9, 12, 40];
     return HfTokenizer.Load(targetDir).Encode(text).Select(id => (long)id).ToArray();
 }
@@ -105,13 +105,6 @@ static long[] Prompt(Dictionary<string, string> flags, string targetDir)
 // The 1-minute load average (Linux): on a shared machine the numbers mean little above the core count.
 static double? LoadAverage() =>
     File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var load) ? load : null;
-
-static Dictionary<string, string> Flags(string[] args)
-{
-    var flags = new Dictionary<string, string>();
-    for (int i = 0; i + 1 < args.Length; i += 2) flags[args[i]] = args[i + 1];
-    return flags;
-}
 
 static string RepoRoot()
 {
