@@ -236,10 +236,11 @@ internal sealed class OpenAiAnswer(OpenAiRequest request, string model, string s
         json.WriteEndArray();
     }
 
-    async Task ResolveTextsAsync(IEnumerable<TokenEvent> tokens)
+    /// <summary>Looks up the texts a batch's log-probs need in one tokenizer call (nothing when log-probs are off or known).</summary>
+    public async Task ResolveTextsAsync(IEnumerable<TokenEvent> tokens)
     {
         if (!request.Logprobs) return;
-        var missing = tokens.SelectMany(e => e.TopLogprobs.Select(a => a.TokenId).Prepend(e.TokenId)).Where(id => !_texts.ContainsKey(id)).Distinct().ToArray();
+        var missing = tokens.Where(e => e.TokenId >= 0).SelectMany(e => e.TopLogprobs.Select(a => a.TokenId).Prepend(e.TokenId)).Where(id => !_texts.ContainsKey(id)).Distinct().ToArray();
         if (missing.Length == 0) return;
         var texts = await tokenizer.TokenTexts(missing);
         for (int i = 0; i < missing.Length; i++) _texts[missing[i]] = texts[i];

@@ -76,7 +76,10 @@ public static class OpenAiEndpoints
                 await OpenAiAnswer.StartStreamAsync(http.Response, cancellation);
                 streaming = true;
                 await foreach (var batch in SessionFollower.FollowAsync(session, 0, cancellation))
+                {
+                    await answer.ResolveTextsAsync(batch);
                     foreach (var e in batch) await answer.WriteChunkAsync(http.Response, e, cancellation);
+                }
                 await answer.EndStreamAsync(http.Response, await session.GetInfo(), cancellation);
             }
             else
