@@ -35,6 +35,8 @@ public sealed partial class SessionGrain(
     int _watchers, _sinceWrite;
     SessionStats _statsBefore = new();
     TaskCompletionSource _changed = NewSignal();
+    // Completed when this activation's run ends: a watcher's linger ends with it, so the last tokens go at once.
+    readonly TaskCompletionSource _ended = NewSignal();
 
     SessionRecord State => record.State;
     string Id => this.GetPrimaryKeyString();
@@ -102,7 +104,7 @@ public sealed partial class SessionGrain(
                 // The first event of a watch goes at once (time to first token); after it, the next steps' events gather
                 // for a moment, so that a watcher costs a grain message and a network write per linger, not per step.
                 if (next > fromIndex && options.Value.BatchLinger > TimeSpan.Zero && State.Status == SessionStatus.Running)
-                    await Task.Delay(options.Value.BatchLinger, cancellation);
+                    await Task.WhenAny(Task.Delay(options.Value.BatchLinger, cancellation), _ended.Task);
             }
         }
         finally
@@ -229,6 +231,10 @@ public sealed partial class SessionGrain(
                 }
                 Signal();
                 if (_sinceWrite >= options.Value.PersistEveryTokens) await PersistAsync();
+                // Steps faster than the linger gather before this turn runs again: a scheduler wake-up per step would take
+                // a core from the decode's kernel threads (2-core machines: a step stalls until its preempted worker runs).
+                // A slow step finds the reader already waiting, so it adds no latency; the loop's end cuts the wait short.
+                if (options.Value.BatchLinger > TimeSpan.Zero) await Task.WhenAny(Task.Delay(options.Value.BatchLinger), decode);
             }
             if (_stopping) return;
             State.Status = cancelled || _log.Events.Any(e => e.Finish == "cancelled") ? SessionStatus.Cancelled : SessionStatus.Finished;
@@ -241,15 +247,22 @@ public sealed partial class SessionGrain(
         }
         finally
         {
-            if (!_stopping) await FinishAsync();
+            if (!_stopping)
+            {
+                // Watchers learn of the end once the KV room is free (a client's next request may need it), before the
+                // final write: a silo lost in between leaves a running record, and its resumption replays the same tokens.
+                State.FinishedUtc = DateTime.UtcNow;
+                await CloseAsync();
+                _ended.TrySetResult();
+                Signal();
+                await FinishAsync();
+            }
             Signal();
         }
     }
 
     async Task FinishAsync()
     {
-        State.FinishedUtc = DateTime.UtcNow;
-        await CloseAsync();
         await PersistAsync();
         // From now on the reminder only has to expire the session.
         var ttl = options.Value.FinishedSessionTtl;
