@@ -29,6 +29,7 @@ public sealed partial class SessionGrain(
     ISessionRun? _run;
     SessionLog _log = null!;
     ModelLease? _lease;
+    string? _draft; // the draft model admitted beside the target, for speculative decoding
     Task? _loop;
     // Read by the decode loop on the executor thread.
     volatile bool _cancelRequested, _stopping;
@@ -185,10 +186,13 @@ public sealed partial class SessionGrain(
     {
         var order = State.Order!;
         State.Silo = silo.SiloAddress.ToString();
-        var host = GrainFactory.GetGrain<IModelHostGrain>(ModelHostKey.For(order.Model, silo.SiloAddress));
-        _lease = await host.Admit(Id, OrderTranslation.KvTokens(order), silo.SiloAddress);
+        long kvTokens = OrderTranslation.KvTokens(order);
+        _lease = await Host(order.Model).Admit(Id, kvTokens, silo.SiloAddress);
         try
         {
+            // A draft keeps a KV cache of its own for the session: it counts against the draft host's budget too.
+            _draft = SessionRuns.DraftOf(order.Decoding, _lease.Model, catalog);
+            if (_draft is not null) await Host(_draft).Admit(Id, kvTokens, silo.SiloAddress);
             var (model, log, beam) = (_lease.Model, _log.Events, State.Beam);
             // Building a run may load a draft model or compile a JSON schema: off the scheduler (no grain state there).
             _run = await Task.Run(() => SessionRuns.Create(order, model, catalog, log, beam));
@@ -302,9 +306,12 @@ public sealed partial class SessionGrain(
         _run?.Dispose();
         _run = null;
         if (_lease is null) return;
-        await GrainFactory.GetGrain<IModelHostGrain>(ModelHostKey.For(State.Order!.Model, silo.SiloAddress)).Release(Id);
-        _lease = null;
+        if (_draft is not null) await Host(_draft).Release(Id);
+        await Host(State.Order!.Model).Release(Id);
+        (_lease, _draft) = (null, null);
     }
+
+    IModelHostGrain Host(string model) => GrainFactory.GetGrain<IModelHostGrain>(ModelHostKey.For(model, silo.SiloAddress));
 
     bool Expired() => State.FinishedUtc is { } end && DateTime.UtcNow - end > options.Value.FinishedSessionTtl;
 
