@@ -52,6 +52,25 @@ public sealed class SessionRunsTests(ClusterFixture fixture)
         Assert.Equal(expected.Select(h => h.Score), info.Sequences.Select(s => s.Score!.Value));
         Assert.Equal(Enumerable.Range(0, events.Count), events.Select(e => e.Position));
         Assert.Equal(search.ForwardPasses, info.Stats.ForwardPasses);
+        Assert.Equal((search.Progress.Step, expected[0].Score), (info.Progress!.Step, info.Progress.BestScore));
+        Assert.Equal(expected[0].Tokens, info.Progress.BestTokenIds);
+    }
+
+    [Fact]
+    public async Task ARunningBeamSearchReportsItsStepAndBestHypothesisSoFar()
+    {
+        var order = Order(new DecodingSpec { Method = "beam", NumBeams = 4 }, new SamplingSpec { MaxNewTokens = 200, MinNewTokens = 200 });
+        var session = NewSession(order);
+        await session.Start(order);
+        SessionInfo info;
+        do info = await session.GetInfo();
+        while (info.Status == SessionStatus.Running && info.Progress is not { Step: >= 3 });
+        await session.Cancel();
+
+        Assert.Equal(SessionStatus.Running, info.Status);
+        Assert.Empty(info.Sequences);
+        Assert.Equal(info.Progress!.Step, info.Progress.BestTokenIds.Length);
+        Assert.True(double.IsFinite(info.Progress.BestScore) && info.Progress.BestScore < 0, $"score {info.Progress.BestScore}");
     }
 
     [Fact]

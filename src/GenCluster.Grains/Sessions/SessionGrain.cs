@@ -230,6 +230,7 @@ public sealed partial class SessionGrain(
                     cancelled |= output.Events.Any(e => e.Finish == FinishReason.Cancelled);
                     State.Stats = _statsBefore + output.Stats;
                     State.Beam = output.Beam ?? State.Beam;
+                    State.Progress = output.Progress ?? State.Progress;
                     State.Outcome = output.Outcome ?? State.Outcome;
                     _sinceWrite += Math.Max(1, output.Events.Count);
                 }
