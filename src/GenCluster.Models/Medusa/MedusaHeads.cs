@@ -1,3 +1,4 @@
+using GenCluster.Models.Runtime;
 using GenCluster.Models.SafeTensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -82,7 +83,7 @@ public sealed class MedusaHeads : IDisposable
 
     Tensor Block(int head, Tensor x)
     {
-        for (int l = 0; l < Config.NumLayers; l++) x = x + F.silu(F.linear(x, _weights[head][l], _biases[head][l]));
+        for (int l = 0; l < Config.NumLayers; l++) x = x.add(F.silu(F.linear(x, _weights[head][l], _biases[head][l])), HeldScalars.One);
         return x;
     }
 

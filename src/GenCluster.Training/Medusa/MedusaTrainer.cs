@@ -97,6 +97,8 @@ public static class MedusaTrainer
         Buffer.BlockCopy(ids, 0, flat, 0, flat.Length * sizeof(long));
         var targets = tensor(flat, [batch, length]);
         Tensor total = zeros(1);
+        // Each head's weight decay^k as a Scalar referenced until the loop ends (see HeldScalars).
+        var weights = Enumerable.Range(0, heads).Select(k => Math.Pow(decay, k).ToScalar()).ToArray();
         var losses = new double[heads];
         var accuracies = new double[heads];
         for (int k = 0; k < heads; k++)
@@ -105,10 +107,11 @@ public static class MedusaTrainer
             var predicted = logits[k].narrow(1, 0, span).reshape(-1, logits.shape[3]);
             var expected = targets.narrow(1, 2 + k, span).reshape(-1);
             var ce = F.cross_entropy(predicted, expected);
-            total = total + Math.Pow(decay, k) * ce;
+            total = total.add(ce, weights[k]);
             losses[k] = ce.item<float>();
             accuracies[k] = predicted.argmax(-1).eq(expected).to(ScalarType.Float32).mean().item<float>();
         }
+        GC.KeepAlive(weights);
         return (total.squeeze(), losses, accuracies);
     }
 }
