@@ -11,7 +11,7 @@ public interface IBatchableRun : IGenerationRun
 {
     /// <summary>
     /// The forward pass the next step needs, over the run's own KV cache, or null when the next step must run alone
-    /// (<see cref="IGenerationRun.Step"/>). Calling it again before the step is finished returns the same pass.
+    /// (<see cref="IGenerationRun.Step"/>). Asked again before the step is finished, it returns an equal pass.
     /// </summary>
     CachedForward? NextForward();
 

@@ -8,7 +8,8 @@ namespace GenCluster.Models.Kernels;
 /// <summary>
 /// A forward pass of the Llama family over a few new tokens on raw float32 memory, in the manner of llama2.c's run.c:
 /// a decode step (one token per row), a speculative or Medusa tree verification (several tokens of one row, explicit
-/// positions and a tree mask) or a short prefill. Every new token is one activation row, and the whole pass (embedding,
+/// positions and a tree mask) or a short prefill, over one KV cache or several (the decode steps of concurrent sessions,
+/// <see cref="PassRows"/>). Every new token is one activation row, and the whole pass (embedding,
 /// per layer RMSNorm → qkv → RoPE → cache append → attention → o_proj → residual → RMSNorm → gate/up → SwiGLU → down →
 /// residual, final norm, LM head) runs as C# loops and SIMD products on the worker pool, with no torch op but the
 /// output tensors. The numbers are those of <see cref="Llama"/>'s torch path (same formulas and rounding order; sums
