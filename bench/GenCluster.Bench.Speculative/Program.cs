@@ -1,7 +1,7 @@
 // Tokens/s and target forwards per generated token of autoregressive, speculative (K = 2, 4, 8), prompt-lookup and
 // Medusa decoding, greedy and T = 0.7, on one target (+ draft + Medusa heads).
 // Usage: dotnet run -c Release --project bench/GenCluster.Bench.Speculative -- [--target DIR] [--draft DIR] [--heads DIR]
-//        [--prompt TEXT | --prompt-ids 1,2,3] [--max-new-tokens 128] [--repeats 3] [--output bench/speculative/results.json]
+//        [--prompt TEXT | --prompt-ids 1,2,3] [--max-new-tokens 128] [--repeats 3] [--medusa-nodes 4,8,16] [--output bench/speculative/results.json]
 // Defaults: models/default, models/default-draft, models/default-medusa of the repository.
 using System.Diagnostics;
 using System.Text.Json;
@@ -44,6 +44,9 @@ methods.Add(("prompt_lookup K=4", r => SpeculativeDecoder.WithPromptLookup(targe
 if (heads is not null)
 {
     methods.Add(("medusa", r => new MedusaDecoder(target.Model, heads, r)));
+    // --medusa-nodes 4,8,16: greedy Medusa with sparse trees of these sizes too (what a tree costs on this device).
+    foreach (var nodes in (flags.Find("medusa-nodes") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse))
+        methods.Add(($"medusa nodes={nodes}", r => new MedusaDecoder(target.Model, heads, r, new MedusaOptions { Tree = MedusaTree.Sparse(heads.Config.NumHeads, nodes) })));
     methods.Add(("medusa typical", r => new MedusaDecoder(target.Model, heads, r, new MedusaOptions { Acceptance = MedusaAcceptance.Typical })));
 }
 
@@ -55,7 +58,7 @@ foreach (var (mode, sampling) in new[] { ("greedy", new SamplingParams { MaxNewT
     IReadOnlyList<long>? reference = null;
     foreach (var (name, create) in methods)
     {
-        if (name == "medusa typical" && mode == "greedy") continue;
+        if (name == "medusa typical" && mode == "greedy" || name.StartsWith("medusa nodes=") && mode != "greedy") continue;
         var request = new GenerationRequest { Prompts = [prompt], Sampling = sampling, EosTokenIds = [] };
         Run(create, request); // warm-up
         var runs = Enumerable.Range(0, repeats).Select(_ => Run(create, request)).OrderBy(x => x.Seconds).ToList();
