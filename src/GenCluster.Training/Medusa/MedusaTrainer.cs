@@ -34,7 +34,7 @@ public static class MedusaTrainer
         var tokens = MedusaTokenStream.Read(options.DataFile, options.ModelDir, model.Config.VocabSize);
         int length = Math.Min(options.SequenceLength, model.Config.MaxPositions);
         if (tokens.Length < length) throw new ArgumentException($"{options.DataFile} has {tokens.Length} tokens, fewer than one window of {length}");
-        var config = new MedusaConfig(options.NumHeads, options.NumLayers, model.Config.HiddenSize, model.Config.VocabSize);
+        var config = new MedusaConfig(options.NumHeads, options.NumLayers, model.Config.HiddenSize, model.Config.VocabSize, OriginalLmHead: options.SharedLmHead);
         var parameters = new List<Parameter>();
         var heads = InitialHeads(config, options.ModelDir, parameters);
         using var optimizer = optim.AdamW(parameters, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay);
@@ -56,7 +56,7 @@ public static class MedusaTrainer
         return (heads, last);
     }
 
-    /// <summary>Zero blocks (identity heads) and LM heads copied from the base lm_head, all trainable.</summary>
+    /// <summary>Zero blocks (identity heads) and LM heads copied from the base lm_head, all trainable (or one frozen copy, shared).</summary>
     static MedusaHeads InitialHeads(MedusaConfig config, string modelDir, List<Parameter> parameters)
     {
         using var checkpoint = Checkpoint.Open(modelDir);
@@ -71,7 +71,7 @@ public static class MedusaTrainer
         int h = config.HiddenSize;
         var weights = Enumerable.Range(0, config.NumHeads).Select(_ => Enumerable.Range(0, config.NumLayers).Select(_ => (Tensor)Trainable(zeros(h, h))).ToArray()).ToArray();
         var biases = Enumerable.Range(0, config.NumHeads).Select(_ => Enumerable.Range(0, config.NumLayers).Select(_ => (Tensor?)Trainable(zeros(h))).ToArray()).ToArray();
-        var lmHeads = Enumerable.Range(0, config.NumHeads).Select(_ => (Tensor)Trainable(baseHead.clone())).ToArray();
+        var lmHeads = config.OriginalLmHead ? [baseHead.clone()] : Enumerable.Range(0, config.NumHeads).Select(_ => (Tensor)Trainable(baseHead.clone())).ToArray();
         return new MedusaHeads(config, weights, biases, lmHeads);
     }
 
