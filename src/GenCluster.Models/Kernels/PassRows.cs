@@ -32,7 +32,14 @@ internal sealed class PassRows
         _passOfRow = passes.SelectMany((p, i) => Enumerable.Repeat(i, p.Batch * p.Count)).ToArray();
         OutputRows = passes.Sum(p => p.Batch * p.Outputs);
         MostSlots = passes.Max(p => p.Past + p.Count);
-        MaxPosition = passes.Max(p => p.Positions.Cast<long>().Max());
+        MaxPosition = passes.Max(p => Largest(p.Positions));
+    }
+
+    static long Largest(long[,] positions)
+    {
+        long largest = 0;
+        foreach (long position in positions) largest = Math.Max(largest, position);
+        return largest;
     }
 
     /// <summary>Reserves every pass's new slots in its cache (<see cref="StepLayout.Reserve"/>) and lays out their rows.</summary>
