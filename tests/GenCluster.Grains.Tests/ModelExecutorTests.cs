@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using GenCluster.Decoding;
+using GenCluster.Decoding.Beam;
 using GenCluster.Grains.Models;
 using GenCluster.Grains.Sessions;
 using GenCluster.Models;
@@ -37,18 +38,20 @@ public sealed class ModelExecutorTests : IDisposable
     }
 
     /// <summary>A session's decode loop on the executor, as the session grain runs it; the tokens it logged per sequence.</summary>
-    sealed class Session(GenerationSession generation, Func<bool>? cancelling = null)
+    sealed class Session(ISessionRun run, int sequences, Func<bool>? cancelling = null)
     {
         readonly Channel<StepOutput> _outputs = Channel.CreateUnbounded<StepOutput>();
 
+        public Session(GenerationSession generation, Func<bool>? cancelling = null) : this(new StreamedRun(generation), generation.SequenceCount, cancelling) { }
+
         public Task Start(ModelExecutor executor) =>
-            executor.RunLoopAsync(new SessionDecodeLoop(new StreamedRun(generation), _outputs.Writer, () => false, cancelling ?? (() => false)));
+            executor.RunLoopAsync(new SessionDecodeLoop(run, _outputs.Writer, () => false, cancelling ?? (() => false)));
 
         public long[][] Tokens()
         {
             var events = new List<GenerationEvent>();
             while (_outputs.Reader.TryRead(out var output)) events.AddRange(output.Events);
-            return Enumerable.Range(0, generation.SequenceCount).Select(s => events.Where(e => e.Sequence == s && e.TokenId >= 0).Select(e => e.TokenId).ToArray()).ToArray();
+            return Enumerable.Range(0, sequences).Select(s => events.Where(e => e.Sequence == s && e.TokenId >= 0).Select(e => e.TokenId).ToArray()).ToArray();
         }
     }
 
@@ -102,6 +105,24 @@ public sealed class ModelExecutorTests : IDisposable
         Assert.Equal(FinishReason.Cancelled, generation.FinishOf(0));
         Assert.Equal(expected[0][0][..10], cancelled.Tokens()[0]);
         for (int i = 0; i < others.Length; i++) Assert.Equal(expected[i + 1], others[i].Tokens());
+    }
+
+    [Fact]
+    public async Task AStrategyThatStepsAloneSharesRoundsWithBatchedSessions()
+    {
+        var requests = Enumerable.Range(0, 2).Select(i => Request(i, sampled: i == 1, tokens: 30)).ToArray();
+        var expected = requests.Select(Alone).ToArray();
+        var beamRequest = new BeamSearchRequest { Prompt = Prompts[2], NumBeams = 3, NumReturnSequences = 2, Sampling = new SamplingParams { MaxNewTokens = 14 }, EosTokenIds = _loaded.EosTokenIds };
+        using var reference = new BeamSearch(_loaded.Model, beamRequest);
+        var hypotheses = reference.Run().Select(h => h.Tokens.ToArray()).ToArray();
+        using var executor = new ModelExecutor("test", _loaded.Model);
+        var beam = new Session(new BeamRun(new BeamSearch(_loaded.Model, beamRequest), null), 2);
+        var sessions = requests.Select(r => new Session(new GenerationSession(_loaded.Model, r))).ToArray();
+
+        await Task.WhenAll(sessions.Select(s => s.Start(executor)).Append(beam.Start(executor)));
+        Assert.Equal(hypotheses, beam.Tokens());
+        for (int i = 0; i < sessions.Length; i++) Assert.Equal(expected[i], sessions[i].Tokens());
+        Assert.True(executor.BatchedForwards > 0);
     }
 
     /// <summary>A session whose decode pass carries a token id outside the vocabulary: the model refuses it.</summary>
