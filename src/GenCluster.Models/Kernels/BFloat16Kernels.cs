@@ -15,6 +15,11 @@ internal static unsafe class BFloat16Kernels
     /// <summary>Rows [start, end) of y for <paramref name="batch"/> inputs; 512-bit vectors when <paramref name="wide"/>.</summary>
     public static void Product(ushort* w, int inDim, float* x, int batch, float* y, int outDim, int start, int end, bool wide)
     {
+        if (batch > 1 && wide && PairKernels.Supported)
+        {
+            PairKernels.Product<BFloat16Lanes>(w, inDim, x, batch, y, outDim, start, end);
+            return;
+        }
         var buffer = stackalloc float[SplitFloats(inDim, batch)];
         var split = Split(x, inDim, batch, wide, buffer);
         ProductSplit(w, inDim, x, split, batch, y, outDim, start, end, wide);

@@ -32,6 +32,11 @@ internal static unsafe class DotKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F32(float* w, int inDim, float* x, int batch, float* y, int outDim, int start, int end)
     {
+        if (batch > 1 && PairKernels.Supported)
+        {
+            PairKernels.Product<Float32Lanes>(w, inDim, x, batch, y, outDim, start, end);
+            return;
+        }
         int vecEnd = inDim & ~7;
         int o = start;
         if (batch == 1)
