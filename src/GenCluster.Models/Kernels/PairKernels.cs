@@ -48,16 +48,18 @@ internal static unsafe class PairKernels
         int o = start;
         for (; o + 2 <= end; o += 2)
         {
-            byte* w0 = w + o * rowBytes, w1 = w0 + rowBytes, ahead = w1 + rowBytes;
+            byte* w0 = w + o * rowBytes, w1 = w0 + rowBytes, ahead = w1 + 3 * rowBytes;
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
             Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
             for (int i = 0; i < vecEnd; i += 16)
             {
                 // Two rows read side by side are two streams, which the hardware prefetchers follow poorly from DRAM (2-row
-                // products ran at a third of a 1-row pass's bandwidth); the next pair's rows are one contiguous block, so
-                // fetching it as much per step as this step reads makes the whole pass one sequential stream again.
-                Sse.Prefetch0(ahead + 2 * i * TW.ElementSize);
-                Sse.Prefetch0(ahead + 2 * i * TW.ElementSize + 64);
+                // products ran at a third of a 1-row pass's bandwidth). The rows after the next pair are one contiguous
+                // block: fetching it into L2 as much per step as this step reads makes the pass one sequential stream
+                // again (from DRAM, 3- and 4-row products then cost about what a 1-row pass does; a nearer target or L1
+                // measured slower for 3 or more rows, where each step is long).
+                Sse.Prefetch1(ahead + 2 * i * TW.ElementSize);
+                Sse.Prefetch1(ahead + 2 * i * TW.ElementSize + 64);
                 var u = TW.Load(w0, i);
                 var v = TW.Load(w1, i);
                 var p = Vector512.Load(x + i);
