@@ -19,7 +19,8 @@ internal static class TrainMedusaCommand
         var length = CliOption.Create<int>("--seq-len", "tokens per window").WithDefault(128);
         var lr = CliOption.Create<double>("--lr", "AdamW learning rate").WithDefault(1e-3);
         var seed = CliOption.Create<int>("--seed", "window sampling seed").WithDefault(1234);
-        var command = new Command("medusa", "train Medusa heads on a frozen model (Medusa-1)") { model, data, output, heads, layers, steps, batch, length, lr, seed };
+        var shared = CliOption.Create<bool>("--shared-lm-head", "every head uses the model's own LM head, frozen (vLLM original_lm_head): smaller heads, one LM-head pass per round");
+        var command = new Command("medusa", "train Medusa heads on a frozen model (Medusa-1)") { model, data, output, heads, layers, steps, batch, length, lr, seed, shared };
         command.SetAction(async (r, cancellation) =>
         {
             var modelDir = ModelLocator.Resolve(r.GetValue(model));
@@ -28,7 +29,7 @@ internal static class TrainMedusaCommand
                 ModelDir = modelDir, DataFile = r.GetValue(data)!,
                 OutputDir = r.GetValue(output) ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir)) + "-medusa",
                 NumHeads = r.GetValue(heads), NumLayers = r.GetValue(layers), Steps = r.GetValue(steps), BatchSize = r.GetValue(batch),
-                SequenceLength = r.GetValue(length), LearningRate = r.GetValue(lr), Seed = r.GetValue(seed),
+                SequenceLength = r.GetValue(length), LearningRate = r.GetValue(lr), Seed = r.GetValue(seed), SharedLmHead = r.GetValue(shared),
             };
             var progress = new Progress<MedusaTrainingProgress>(p => stderr.WriteLine(
                 $"step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} head accuracy {string.Join(" ", p.HeadAccuracies.Select(a => a.ToString("F3")))}"));

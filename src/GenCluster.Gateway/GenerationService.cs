@@ -13,7 +13,7 @@ public sealed class GenerationService(IGrainFactory grains) : Generation.Generat
     {
         var model = await RequestTranslation.ResolveModelAsync(grains, request.Model);
         var order = await RequestTranslation.ToOrderAsync(grains, request, model, (ulong)Random.Shared.NextInt64());
-        var id = SessionId.New(model);
+        var id = SessionId.New(model, SessionNeeds.Of(order.Decoding));
         var session = grains.GetGrain<ISessionGrain>(id);
         await session.Start(order);
         try { await StreamAsync(id, 0, stream, context.CancellationToken); }

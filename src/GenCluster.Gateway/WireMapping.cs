@@ -1,6 +1,7 @@
 using GenCluster.Gateway.V1;
 using GenCluster.Grains;
 using SessionStatus = GenCluster.Gateway.V1.SessionStatus;
+using SearchProgress = GenCluster.Gateway.V1.SearchProgress;
 
 namespace GenCluster.Gateway;
 
@@ -43,6 +44,11 @@ public static class WireMapping
                 Proposed = info.Stats.Proposed, Accepted = info.Stats.Accepted, Seconds = info.Stats.Seconds,
             },
         };
+        if (info.Progress is { } p)
+        {
+            status.Progress = new SearchProgress { Step = p.Step, BestText = p.BestText, BestScore = p.BestScore, FinishedHypotheses = p.FinishedHypotheses };
+            status.Progress.BestTokenIds.AddRange(p.BestTokenIds);
+        }
         foreach (var s in info.Sequences)
         {
             var output = new SequenceOutput { Text = s.Text, FinishReason = s.Finish ?? "" };

@@ -6,8 +6,8 @@ namespace GenCluster.Grains;
 /// </summary>
 public static class SessionId
 {
-    /// <summary>A fresh id for a session of <paramref name="model"/>.</summary>
-    public static string New(string model) => $"{Guid.NewGuid():N}@{model}";
+    /// <summary>A fresh id for a session of <paramref name="model"/> that needs <paramref name="needs"/> (a draft, Medusa heads) on its silo.</summary>
+    public static string New(string model, SessionNeeds? needs = null) => $"{Guid.NewGuid():N}{needs?.Tag}@{model}";
 
     /// <summary>The model part of a session id; throws <see cref="InvalidRequestException"/> for a malformed id.</summary>
     public static string ModelOf(string sessionId)

@@ -54,6 +54,8 @@ public sealed class GenerationServiceMethodTests(GatewayFixture fixture) : IClas
         Assert.Equal(expected.Select(h => h.Score), summary.Sequences.Select(s => s.Score));
         Assert.Equal(expected.Sum(h => h.Tokens.Length), tokens.Count);
         Assert.Equal(search.ForwardPasses, summary.Stats.ForwardPasses);
+        Assert.Equal(expected[0].Tokens, summary.Progress.BestTokenIds);
+        Assert.Equal((search.Progress.Step, expected[0].Score, summary.Sequences[0].Text), (summary.Progress.Step, summary.Progress.BestScore, summary.Progress.BestText));
     }
 
     [Fact]

@@ -6,9 +6,10 @@ namespace GenCluster.Grains.Tests;
 
 /// <summary>
 /// One three-silo cluster shared by the tests of a collection: silo 0 serves nothing, silos 1 and 2 serve llama-tiny
-/// (with llama-tiny-draft as its draft and llama-tiny-medusa as its heads) and the shipped default model (which has a
-/// tokenizer, for CoT and JSON); silo 1 also serves llama-tiny as "llama-budget" with a KV budget of 300 token slots
-/// and a 300 ms admission timeout.
+/// and the shipped default model (which has a tokenizer, for CoT and JSON). Only silo 1 has llama-tiny's draft
+/// (llama-tiny-draft, served there) and Medusa heads (llama-tiny-medusa), so speculative and Medusa sessions must be
+/// placed there; silo 1 also serves llama-tiny as "llama-budget" with a KV budget of 300 token slots and a 300 ms
+/// admission timeout.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
@@ -33,17 +34,18 @@ public sealed class ClusterFixture : IAsyncLifetime
         Models = silo switch
         {
             0 => [],
-            1 => [.. Served, TestCluster.Llama(BudgetModel) with { KvTokenBudget = 300, AdmissionTimeout = TimeSpan.FromMilliseconds(300) }],
-            _ => Served,
+            1 =>
+            [
+                TestCluster.Llama() with { Draft = TestCluster.Draft, MedusaHeads = Fixtures.Model("llama-tiny-medusa") },
+                new HostedModel { Name = TestCluster.Draft, Dir = Fixtures.Model(TestCluster.Draft) },
+                Text,
+                TestCluster.Llama(BudgetModel) with { KvTokenBudget = 300, AdmissionTimeout = TimeSpan.FromMilliseconds(300) },
+            ],
+            _ => [TestCluster.Llama(), Text],
         },
     };
 
-    static List<HostedModel> Served =>
-    [
-        TestCluster.Llama() with { Draft = TestCluster.Draft, MedusaHeads = Fixtures.Model("llama-tiny-medusa") },
-        new HostedModel { Name = TestCluster.Draft, Dir = Fixtures.Model(TestCluster.Draft) },
-        new HostedModel { Name = TextModel, Dir = Path.Combine(Fixtures.RepoRoot, "models", "default") },
-    ];
+    static HostedModel Text => new() { Name = TextModel, Dir = Path.Combine(Fixtures.RepoRoot, "models", "default") };
 
     /// <inheritdoc />
     public async Task DisposeAsync() => await Cluster.DisposeAsync();

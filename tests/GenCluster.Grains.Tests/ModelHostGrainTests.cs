@@ -35,6 +35,32 @@ public sealed class ModelHostGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ASpeculativeSessionHoldsKvRoomOnItsDraftsHostUntilItEnds()
+    {
+        var services = ModelSilo(TestCluster.Draft);
+        var silo = TestCluster.SilosServing(fixture.Cluster, TestCluster.Draft).Single();
+        var draftHost = fixture.Client.GetGrain<IModelHostGrain>(ModelHostKey.For(TestCluster.Draft, silo));
+        using var device = new ManualResetEventSlim();
+        // Holding the target's device keeps the session from finishing while the hosts are asked.
+        var busy = services.GetRequiredService<ModelCatalog>().Get(TestCluster.Model).Executor.RunAsync(() => device.Wait(TimeSpan.FromSeconds(30)));
+        var order = Generations.Order(new SamplingSpec { MaxNewTokens = 20 }) with { Decoding = new DecodingSpec { Method = "speculative" } };
+        var session = fixture.Client.GetGrain<ISessionGrain>(SessionId.New(TestCluster.Model, SessionNeeds.Of(order.Decoding)));
+        HostLoad during;
+        try
+        {
+            await session.Start(order);
+            during = await draftHost.Load();
+        }
+        finally { device.Set(); }
+        await busy;
+        await Generations.ReadAllAsync(session.Watch(0));
+
+        Assert.Equal(1, during.Sessions);
+        Assert.Equal(Generations.Prompt.Length + 20 + 1 + 4, during.KvTokensUsed);
+        Assert.Equal(0, (await draftHost.Load()).Sessions);
+    }
+
+    [Fact]
     public async Task ASessionBeyondTheKvBudgetWaitsThenIsRefused()
     {
         var executor = ModelSilo(ClusterFixture.BudgetModel).GetRequiredService<ModelCatalog>().Get(ClusterFixture.BudgetModel).Executor;

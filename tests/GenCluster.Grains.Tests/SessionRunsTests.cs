@@ -22,14 +22,14 @@ public sealed class SessionRunsTests(ClusterFixture fixture)
 {
     static readonly string DefaultDir = Path.Combine(Fixtures.RepoRoot, "models", "default");
 
-    ISessionGrain NewSession(string model = TestCluster.Model) => fixture.Client.GetGrain<ISessionGrain>(SessionId.New(model));
+    ISessionGrain NewSession(GenerationOrder order) => fixture.Client.GetGrain<ISessionGrain>(SessionId.New(order.Model, SessionNeeds.Of(order.Decoding)));
 
     static GenerationOrder Order(DecodingSpec decoding, SamplingSpec sampling, string model = TestCluster.Model, long[]? prompt = null) =>
         Generations.Order(sampling, model) with { Decoding = decoding, Prompts = [prompt ?? Generations.Prompt] };
 
     async Task<(List<TokenEvent> Events, SessionInfo Info)> RunAsync(GenerationOrder order)
     {
-        var session = NewSession(order.Model);
+        var session = NewSession(order);
         await session.Start(order);
         var events = await Generations.ReadAllAsync(session.Watch(0));
         return (events, await session.GetInfo());
@@ -52,6 +52,25 @@ public sealed class SessionRunsTests(ClusterFixture fixture)
         Assert.Equal(expected.Select(h => h.Score), info.Sequences.Select(s => s.Score!.Value));
         Assert.Equal(Enumerable.Range(0, events.Count), events.Select(e => e.Position));
         Assert.Equal(search.ForwardPasses, info.Stats.ForwardPasses);
+        Assert.Equal((search.Progress.Step, expected[0].Score), (info.Progress!.Step, info.Progress.BestScore));
+        Assert.Equal(expected[0].Tokens, info.Progress.BestTokenIds);
+    }
+
+    [Fact]
+    public async Task ARunningBeamSearchReportsItsStepAndBestHypothesisSoFar()
+    {
+        var order = Order(new DecodingSpec { Method = "beam", NumBeams = 4 }, new SamplingSpec { MaxNewTokens = 200, MinNewTokens = 200 });
+        var session = NewSession(order);
+        await session.Start(order);
+        SessionInfo info;
+        do info = await session.GetInfo();
+        while (info.Status == SessionStatus.Running && info.Progress is not { Step: >= 3 });
+        await session.Cancel();
+
+        Assert.Equal(SessionStatus.Running, info.Status);
+        Assert.Empty(info.Sequences);
+        Assert.Equal(info.Progress!.Step, info.Progress.BestTokenIds.Length);
+        Assert.True(double.IsFinite(info.Progress.BestScore) && info.Progress.BestScore < 0, $"score {info.Progress.BestScore}");
     }
 
     [Fact]
@@ -129,6 +148,32 @@ public sealed class SessionRunsTests(ClusterFixture fixture)
         Assert.True(medusa.Stats.ForwardPasses < 24, $"{medusa.Stats.ForwardPasses} target passes for 24 tokens");
     }
 
+    [Fact]
+    public async Task DraftAndMedusaSessionsArePlacedOnTheOnlySiloWithTheDraftAndHeads()
+    {
+        var equipped = fixture.Cluster.Silos[1].SiloAddress.ToString();
+        var greedy = new SamplingSpec { MaxNewTokens = 4 };
+        foreach (var decoding in new[] { new DecodingSpec { Method = "speculative" }, new DecodingSpec { Method = "speculative", DraftModel = TestCluster.Draft }, new DecodingSpec { Method = "medusa" } })
+            for (int i = 0; i < 4; i++)
+                Assert.Equal(equipped, (await RunAsync(Order(decoding, greedy))).Info.Silo);
+        // Plain sessions still go to either serving silo.
+        var plain = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => RunAsync(Order(new DecodingSpec(), greedy))));
+        Assert.Equal(2, plain.Select(r => r.Info.Silo).Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("no-such-draft", "draft_model", "not served next to model 'llama-tiny'")]
+    [InlineData("bad@name", "draft_model", "must not contain '@'")]
+    public async Task ADraftNoSiloServesBesideTheModelIsRefusedNamingTheField(string draft, string field, string message)
+    {
+        var order = Order(new DecodingSpec { Method = "speculative", DraftModel = draft }, new SamplingSpec());
+
+        var e = await Assert.ThrowsAsync<InvalidRequestException>(() => NewSession(order).Start(order));
+
+        Assert.Equal(field, e.Field);
+        Assert.Contains(message, e.Message);
+    }
+
     [Theory]
     [InlineData("num_beams")]
     [InlineData("num_return_sequences")]
@@ -145,7 +190,7 @@ public sealed class SessionRunsTests(ClusterFixture fixture)
             "json_schema" => Order(new DecodingSpec { Method = "json", JsonSchema = "{\"type\": \"bogus\"}" }, new SamplingSpec(), ClusterFixture.TextModel, [5, 6]),
             _ => Order(new DecodingSpec { Method = "beam" }, new SamplingSpec { DoSample = true }),
         };
-        var e = await Assert.ThrowsAsync<InvalidRequestException>(() => NewSession(order.Model).Start(order));
+        var e = await Assert.ThrowsAsync<InvalidRequestException>(() => NewSession(order).Start(order));
 
         Assert.Equal(field, e.Field);
         Assert.StartsWith(field, e.Message);
@@ -155,7 +200,7 @@ public sealed class SessionRunsTests(ClusterFixture fixture)
     public async Task TheSessionRecordHoldsOnlyTheEventsAfterTheLastSealedChunk()
     {
         var order = Generations.Order(Generations.Sampled(150, seed: 5));
-        var session = NewSession();
+        var session = NewSession(order);
         await session.Start(order);
         var events = await Generations.ReadAllAsync(session.Watch(0));
 

@@ -15,7 +15,7 @@ public static class GenClusterSiloBuilder
     {
         silo.Services.AddSingleton<IOptions<ModelHostingOptions>>(Options.Create(hosting));
         silo.Services.AddSingleton<ModelCatalog>();
-        silo.UseSiloMetadata(new Dictionary<string, string> { [ModelCatalog.MetadataKey] = string.Join(",", hosting.Models.Select(m => m.Name)) });
+        silo.UseSiloMetadata(SiloCapabilities.Announce(hosting));
         silo.AddPlacementDirector<ModelAffinityPlacement, ModelAffinityPlacementDirector>();
         silo.AddPlacementDirector<HostSiloPlacement, HostSiloPlacementDirector>();
         switch (storage.Kind)

@@ -43,8 +43,9 @@ public sealed class ModelHostingOptions
     /// <summary>
     /// After a batch, how long a watcher lets the next events gather before they are sent (a watch's first event always
     /// goes at once). Each batch costs a grain message and a network write whatever its size, work that competes with
-    /// the decode loop for the CPU when a step takes about a millisecond (bench/cluster); zero sends every step's
-    /// events as they come.
+    /// the decode loop for the CPU when a step takes about a millisecond (bench/cluster). The session takes its decode
+    /// loop's outputs at the same pace (one grain turn per linger, not per step). Zero sends every step's events as
+    /// they come.
     /// </summary>
     public TimeSpan BatchLinger { get; set; } = TimeSpan.FromMilliseconds(4);
 

@@ -20,15 +20,22 @@ public sealed class ModelAffinityPlacement : PlacementStrategy
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class ModelAffinityPlacementAttribute() : PlacementAttribute(new ModelAffinityPlacement());
 
-/// <summary>Resolves <see cref="ModelAffinityPlacement"/>: a random active silo whose metadata lists the model.</summary>
+/// <summary>
+/// Resolves <see cref="ModelAffinityPlacement"/>: a random active silo whose metadata lists the model and meets the
+/// session's <see cref="SessionNeeds"/> (its draft, its Medusa heads).
+/// </summary>
 public sealed class ModelAffinityPlacementDirector(ISiloMetadataCache metadata) : IPlacementDirector
 {
     /// <inheritdoc />
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
-        var model = ModelAffinityPlacement.ModelOf(target.GrainIdentity.Key.ToString()!);
-        var silos = ServingSilos(metadata, context.GetCompatibleSilos(target), model);
-        if (silos.Length == 0) throw new ModelNotServedException(model);
+        var key = target.GrainIdentity.Key.ToString()!;
+        var model = ModelAffinityPlacement.ModelOf(key);
+        var serving = ServingSilos(metadata, context.GetCompatibleSilos(target), model);
+        if (serving.Length == 0) throw new ModelNotServedException(model);
+        var needs = SessionNeeds.OfKey(key);
+        var silos = serving.Where(s => SiloCapabilities.Meets(metadata, s, model, needs)).ToArray();
+        if (silos.Length == 0) throw needs.Unmet(model);
         return Task.FromResult(silos[Random.Shared.Next(silos.Length)]);
     }
 
@@ -37,8 +44,5 @@ public sealed class ModelAffinityPlacementDirector(ISiloMetadataCache metadata) 
         candidates.Where(s => ModelsOf(metadata, s).Contains(model)).ToArray();
 
     /// <summary>The model names a silo announces.</summary>
-    public static string[] ModelsOf(ISiloMetadataCache metadata, SiloAddress silo) =>
-        metadata.GetSiloMetadata(silo).Metadata.TryGetValue(ModelCatalog.MetadataKey, out var names)
-            ? names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : [];
+    public static string[] ModelsOf(ISiloMetadataCache metadata, SiloAddress silo) => SiloCapabilities.List(metadata, silo, ModelCatalog.MetadataKey);
 }

@@ -23,11 +23,11 @@ public sealed class BeamRun(BeamSearch search, Func<ITextStream>? text) : ISessi
         _clock.Start();
         search.Step();
         _clock.Stop();
-        if (!search.IsFinished) return new([], Stats(), BeamCheckpoint.Of(search.State));
+        if (!search.IsFinished) return new([], Stats(), BeamCheckpoint.Of(search.State), Progress: Progress());
         _ended = true;
         var best = search.Result();
         var events = best.SelectMany((h, rank) => Events(rank, h.Tokens, h.EndsWithEos ? FinishReason.Eos : FinishReason.Length)).ToList();
-        return new(events, Stats(), BeamCheckpoint.Of(search.State), new RunOutcome { Scores = best.Select(h => h.Score).ToArray() });
+        return new(events, Stats(), BeamCheckpoint.Of(search.State), new RunOutcome { Scores = best.Select(h => h.Score).ToArray() }, Progress());
     }
 
     /// <inheritdoc />
@@ -42,6 +42,18 @@ public sealed class BeamRun(BeamSearch search, Func<ITextStream>? text) : ISessi
     }
 
     SessionStats Stats() => new() { ForwardPasses = search.ForwardPasses, Seconds = _clock.Elapsed.TotalSeconds };
+
+    SearchProgress Progress()
+    {
+        var p = search.Progress;
+        return new() { Step = p.Step, BestTokenIds = p.BestTokens, BestText = Text(p.BestTokens), BestScore = p.BestScore, FinishedHypotheses = p.FinishedHypotheses };
+    }
+
+    string Text(long[] tokens)
+    {
+        if (text?.Invoke() is not { } stream) return "";
+        return string.Concat(tokens.Select(stream.Push)) + stream.Flush();
+    }
 
     /// <summary>One event per token of a hypothesis; the last carries the finish reason and the text held back.</summary>
     List<GenerationEvent> Events(int sequence, long[] tokens, FinishReason finish)

@@ -22,7 +22,8 @@ public interface ISessionRun : IDisposable
 /// What a step hands the grain: the events to log, the counters of this activation so far, a beam search's
 /// checkpoint (state beyond the log), and once the run has ended its outcome (scores, answers).
 /// </summary>
-public sealed record StepOutput(IReadOnlyList<GenerationEvent> Events, SessionStats Stats, BeamCheckpoint? Beam = null, RunOutcome? Outcome = null);
+public sealed record StepOutput(IReadOnlyList<GenerationEvent> Events, SessionStats Stats, BeamCheckpoint? Beam = null, RunOutcome? Outcome = null,
+    SearchProgress? Progress = null);
 
 /// <summary>Per-sequence results beyond tokens and text, known when a run ends: beam scores, CoT answers and confidences.</summary>
 [GenerateSerializer, Immutable, Alias("GenCluster.RunOutcome")]

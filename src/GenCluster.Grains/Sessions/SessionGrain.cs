@@ -29,12 +29,15 @@ public sealed partial class SessionGrain(
     ISessionRun? _run;
     SessionLog _log = null!;
     ModelLease? _lease;
+    string? _draft; // the draft model admitted beside the target, for speculative decoding
     Task? _loop;
     // Read by the decode loop on the executor thread.
     volatile bool _cancelRequested, _stopping;
     int _watchers, _sinceWrite;
     SessionStats _statsBefore = new();
     TaskCompletionSource _changed = NewSignal();
+    // Completed when this activation's run ends: a watcher's linger ends with it, so the last tokens go at once.
+    readonly TaskCompletionSource _ended = NewSignal();
 
     SessionRecord State => record.State;
     string Id => this.GetPrimaryKeyString();
@@ -102,7 +105,7 @@ public sealed partial class SessionGrain(
                 // The first event of a watch goes at once (time to first token); after it, the next steps' events gather
                 // for a moment, so that a watcher costs a grain message and a network write per linger, not per step.
                 if (next > fromIndex && options.Value.BatchLinger > TimeSpan.Zero && State.Status == SessionStatus.Running)
-                    await Task.Delay(options.Value.BatchLinger, cancellation);
+                    await Task.WhenAny(Task.Delay(options.Value.BatchLinger, cancellation), _ended.Task);
             }
         }
         finally
@@ -183,10 +186,13 @@ public sealed partial class SessionGrain(
     {
         var order = State.Order!;
         State.Silo = silo.SiloAddress.ToString();
-        var host = GrainFactory.GetGrain<IModelHostGrain>(ModelHostKey.For(order.Model, silo.SiloAddress));
-        _lease = await host.Admit(Id, OrderTranslation.KvTokens(order), silo.SiloAddress);
+        long kvTokens = OrderTranslation.KvTokens(order);
+        _lease = await Host(order.Model).Admit(Id, kvTokens, silo.SiloAddress);
         try
         {
+            // A draft keeps a KV cache of its own for the session: it counts against the draft host's budget too.
+            _draft = SessionRuns.DraftOf(order.Decoding, _lease.Model, catalog);
+            if (_draft is not null) await Host(_draft).Admit(Id, kvTokens, silo.SiloAddress);
             var (model, log, beam) = (_lease.Model, _log.Events, State.Beam);
             // Building a run may load a draft model or compile a JSON schema: off the scheduler (no grain state there).
             _run = await Task.Run(() => SessionRuns.Create(order, model, catalog, log, beam));
@@ -224,11 +230,16 @@ public sealed partial class SessionGrain(
                     cancelled |= output.Events.Any(e => e.Finish == FinishReason.Cancelled);
                     State.Stats = _statsBefore + output.Stats;
                     State.Beam = output.Beam ?? State.Beam;
+                    State.Progress = output.Progress ?? State.Progress;
                     State.Outcome = output.Outcome ?? State.Outcome;
                     _sinceWrite += Math.Max(1, output.Events.Count);
                 }
                 Signal();
                 if (_sinceWrite >= options.Value.PersistEveryTokens) await PersistAsync();
+                // Steps faster than the linger gather before this turn runs again: a scheduler wake-up per step would take
+                // a core from the decode's kernel threads (2-core machines: a step stalls until its preempted worker runs).
+                // A slow step finds the reader already waiting, so it adds no latency; the loop's end cuts the wait short.
+                if (options.Value.BatchLinger > TimeSpan.Zero) await Task.WhenAny(Task.Delay(options.Value.BatchLinger), decode);
             }
             if (_stopping) return;
             State.Status = cancelled || _log.Events.Any(e => e.Finish == "cancelled") ? SessionStatus.Cancelled : SessionStatus.Finished;
@@ -241,15 +252,22 @@ public sealed partial class SessionGrain(
         }
         finally
         {
-            if (!_stopping) await FinishAsync();
+            if (!_stopping)
+            {
+                // Watchers learn of the end once the KV room is free (a client's next request may need it), before the
+                // final write: a silo lost in between leaves a running record, and its resumption replays the same tokens.
+                State.FinishedUtc = DateTime.UtcNow;
+                await CloseAsync();
+                _ended.TrySetResult();
+                Signal();
+                await FinishAsync();
+            }
             Signal();
         }
     }
 
     async Task FinishAsync()
     {
-        State.FinishedUtc = DateTime.UtcNow;
-        await CloseAsync();
         await PersistAsync();
         // From now on the reminder only has to expire the session.
         var ttl = options.Value.FinishedSessionTtl;
@@ -289,9 +307,12 @@ public sealed partial class SessionGrain(
         _run?.Dispose();
         _run = null;
         if (_lease is null) return;
-        await GrainFactory.GetGrain<IModelHostGrain>(ModelHostKey.For(State.Order!.Model, silo.SiloAddress)).Release(Id);
-        _lease = null;
+        if (_draft is not null) await Host(_draft).Release(Id);
+        await Host(State.Order!.Model).Release(Id);
+        (_lease, _draft) = (null, null);
     }
+
+    IModelHostGrain Host(string model) => GrainFactory.GetGrain<IModelHostGrain>(ModelHostKey.For(model, silo.SiloAddress));
 
     bool Expired() => State.FinishedUtc is { } end && DateTime.UtcNow - end > options.Value.FinishedSessionTtl;
 

@@ -22,6 +22,7 @@ public sealed class SessionRecord
     /// <summary>Counters of the activations up to the last write.</summary>
     [Id(9)] public SessionStats Stats { get; set; } = new();
     [Id(10)] public RunOutcome? Outcome { get; set; }
+    [Id(11)] public SearchProgress? Progress { get; set; }
 
     /// <summary>The client view of this record with its whole event log.</summary>
     public SessionInfo ToInfo(string sessionId, IReadOnlyList<TokenEvent> events)
@@ -47,7 +48,7 @@ public sealed class SessionRecord
         {
             SessionId = sessionId, Model = order.Model, Status = Status, Silo = Silo, Sequences = results, EventCount = events.Count,
             PromptTokens = order.Prompts.Sum(p => p.Length) * (sampled ? order.Sampling.N : 1),
-            Activations = Activations, Error = Error, Answer = o?.Answer, Stats = Stats,
+            Activations = Activations, Error = Error, Answer = o?.Answer, Stats = Stats, Progress = Progress,
         };
     }
 }

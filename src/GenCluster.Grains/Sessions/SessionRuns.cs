@@ -86,13 +86,23 @@ public static class SessionRuns
         }
     }
 
-    static SpeculativeDecoder Speculative(DecodingSpec d, GenerationRequest r, LocalModel model, ModelCatalog catalog, Func<ITextStream>? text, IReadOnlyList<TokenEvent> log)
+    /// <summary>
+    /// The served name of the draft model a speculative order runs with on this silo, null for other methods; throws
+    /// <see cref="InvalidRequestException"/> when the silo has none or does not serve the one named.
+    /// </summary>
+    public static string? DraftOf(DecodingSpec d, LocalModel model, ModelCatalog catalog)
     {
+        if (d.Method != "speculative") return null;
         var name = d.DraftModel ?? model.Spec.Draft
             ?? throw new InvalidRequestException("draft_model", $"draft_model is required: model '{model.Spec.Name}' has no draft configured on this silo (HostedModel.Draft)");
         if (!catalog.Serves(name))
             throw new InvalidRequestException("draft_model", $"draft_model '{name}' is not served by the silo running '{model.Spec.Name}' (drafts run next to their target)");
-        var draft = catalog.Get(name);
+        return name;
+    }
+
+    static SpeculativeDecoder Speculative(DecodingSpec d, GenerationRequest r, LocalModel model, ModelCatalog catalog, Func<ITextStream>? text, IReadOnlyList<TokenEvent> log)
+    {
+        var draft = catalog.Get(DraftOf(d, model, catalog)!);
         return SpeculativeDecoder.WithDraft(model.Loaded, draft.Loaded, new ExecutorBoundModel(draft), r, d.Lookahead, text?.Invoke(), Tokens(log, 1)[0]);
     }
 

@@ -73,16 +73,16 @@ public sealed class Gpt2 : ICausalLM
         long batch = request.InputIds.GetLength(0), count = request.InputIds.GetLength(1);
         int h = Config.HiddenSize, heads = Config.NumHeads, d = Config.HeadDim;
         var ids = request.InputTensor(Device);
-        var x = (_wte?.index_select(0, ids.view(-1)) ?? _lmHead.Rows(ids.view(-1))).view(batch, count, h) + _wpe.index_select(0, layout.Positions.view(-1)).view(batch, count, h);
+        var x = (_wte?.index_select(0, ids.view(-1)) ?? _lmHead.Rows(ids.view(-1))).view(batch, count, h).add(_wpe.index_select(0, layout.Positions.view(-1)).view(batch, count, h), HeldScalars.One);
         for (int l = 0; l < _blocks.Length; l++)
         {
             var b = _blocks[l];
             var qkv = b.Attn.Forward(LayerNorm(x, b.Ln1W, b.Ln1B));
             Tensor Heads(int part) => qkv.narrow(2, part * h, h).view(batch, count, heads, d).transpose(1, 2);
             var (keys, values) = cache.Write(l, Heads(1), Heads(2));
-            x = x + b.Proj.Forward(Attention.Attend(Heads(0), keys, values, layout.Mask));
+            x = x.add(b.Proj.Forward(Attention.Attend(Heads(0), keys, values, layout.Mask)), HeldScalars.One);
             var inner = F.gelu(b.Fc.Forward(LayerNorm(x, b.Ln2W, b.Ln2B)), TorchSharp.Modules.GELU.Approximate.tanh);
-            x = x + b.FcProj.Forward(inner);
+            x = x.add(b.FcProj.Forward(inner), HeldScalars.One);
         }
         cache.Commit((int)count);
         if (request.Outputs == OutputPositions.Last) x = x.narrow(1, count - 1, 1);

@@ -16,11 +16,12 @@ internal sealed unsafe class FusedMedusaHeads : IDisposable
     readonly PackedLinear[][] _blocks;
     readonly PackedLinear[] _lmHeads;
     readonly int _hidden, _vocab;
+    readonly bool _shared; // one LM head for every head: their rows go through it together
 
     /// <summary>Wraps float32 CPU tensors (aliases: the heads keep their own handles and storage is shared).</summary>
     public FusedMedusaHeads(MedusaConfig config, Tensor[][] weights, Tensor?[][] biases, Tensor[] lmHeads)
     {
-        (_hidden, _vocab) = (config.HiddenSize, config.VocabSize);
+        (_hidden, _vocab, _shared) = (config.HiddenSize, config.VocabSize, config.OriginalLmHead);
         _blocks = weights.Select((layers, k) => layers.Select((w, l) => new PackedLinear(w.alias(), biases[k][l]?.alias(), WeightFormat.Float32, useKernels: true)).ToArray()).ToArray();
         _lmHeads = lmHeads.Select(w => new PackedLinear(w.alias(), null, WeightFormat.Float32, useKernels: true)).ToArray();
     }
@@ -32,37 +33,47 @@ internal sealed unsafe class FusedMedusaHeads : IDisposable
     public long[][] TopTokens(ReadOnlySpan<float> hidden, IReadOnlyList<int> counts)
     {
         if (hidden.Length != _hidden) throw new ArgumentException($"expected a hidden state of {_hidden} values, got {hidden.Length}");
-        if (counts.Count > _lmHeads.Length) throw new ArgumentException($"asked for {counts.Count} heads, there are {_lmHeads.Length}");
-        var x = new float[_hidden];
+        if (counts.Count > _blocks.Length) throw new ArgumentException($"asked for {counts.Count} heads, there are {_blocks.Length}");
+        int heads = counts.Count;
+        var x = new float[heads * _hidden]; // head k's row at k * hidden
         var y = new float[_hidden];
-        var logits = new float[_vocab];
-        var top = new long[counts.Count][];
+        var logits = new float[(_shared ? heads : 1) * _vocab];
+        var top = new long[heads][];
         fixed (float* xp = x, yp = y, lp = logits)
-            for (int k = 0; k < counts.Count; k++)
+        {
+            for (int k = 0; k < heads; k++)
             {
-                hidden.CopyTo(x);
+                var row = x.AsSpan(k * _hidden, _hidden);
+                hidden.CopyTo(row);
                 foreach (var layer in _blocks[k])
                 {
-                    layer.Multiply(xp, 1, yp);
-                    for (int i = 0; i < _hidden; i++) x[i] += y[i] / (1f + MathF.Exp(-y[i]));
+                    layer.Multiply(xp + k * _hidden, 1, yp);
+                    for (int i = 0; i < _hidden; i++) row[i] += y[i] / (1f + MathF.Exp(-y[i]));
                 }
-                _lmHeads[k].Multiply(xp, 1, lp);
+                if (_shared) continue;
+                _lmHeads[k].Multiply(xp + k * _hidden, 1, lp);
                 top[k] = Best(logits, counts[k]);
             }
+            if (_shared)
+            {
+                _lmHeads[0].Multiply(xp, heads, lp);
+                for (int k = 0; k < heads; k++) top[k] = Best(logits.AsSpan(k * _vocab, _vocab), counts[k]);
+            }
+        }
         return top;
     }
 
     /// <summary>Indices of the <paramref name="count"/> largest values, largest first (insertion into a short sorted list).</summary>
-    static long[] Best(float[] values, int count)
+    static long[] Best(ReadOnlySpan<float> values, int count)
     {
         count = Math.Min(count, values.Length);
         var best = new long[count];
         int filled = 0;
         for (int v = 0; v < values.Length; v++)
         {
-            if (filled == count && values[v] <= values[best[count - 1]]) continue;
+            if (filled == count && values[v] <= values[(int)best[count - 1]]) continue;
             int at = filled < count ? filled++ : count - 1;
-            while (at > 0 && values[v] > values[best[at - 1]])
+            while (at > 0 && values[v] > values[(int)best[at - 1]])
             {
                 best[at] = best[at - 1];
                 at--;

@@ -5,9 +5,10 @@ namespace GenCluster.Models.Medusa;
 
 /// <summary>
 /// config.json of Medusa heads in vLLM's format: num_heads heads of num_hidden_layers residual blocks each over
-/// hidden_size, each with its own LM head over vocab_size (truncated_vocab_size must equal it: no token_map).
+/// hidden_size, each with its own LM head over vocab_size (truncated_vocab_size must equal it: no token_map), or with
+/// original_lm_head one LM head (lm_head.weight, the base model's) shared by every head, as vLLM loads it.
 /// </summary>
-public sealed record MedusaConfig(int NumHeads, int NumLayers, int HiddenSize, int VocabSize, bool Bias = true)
+public sealed record MedusaConfig(int NumHeads, int NumLayers, int HiddenSize, int VocabSize, bool Bias = true, bool OriginalLmHead = false)
 {
     /// <summary>Reads config.json of a heads folder.</summary>
     public static MedusaConfig Load(string dir)
@@ -20,7 +21,7 @@ public sealed record MedusaConfig(int NumHeads, int NumLayers, int HiddenSize, i
         int Required(string key) => json[key]?.GetValue<int>() is int v && v > 0 ? v
             : throw new CheckpointFormatException($"{path} needs a positive integer \"{key}\" (vLLM's Medusa config)");
         var config = new MedusaConfig(Required("num_heads"), json["num_hidden_layers"]?.GetValue<int>() ?? 1, Required("hidden_size"), Required("vocab_size"),
-            json["medusa_fc_bias"]?.GetValue<bool>() ?? true);
+            json["medusa_fc_bias"]?.GetValue<bool>() ?? true, json["original_lm_head"]?.GetValue<bool>() ?? false);
         if (json["truncated_vocab_size"]?.GetValue<int>() is int truncated && truncated != config.VocabSize)
             throw new CheckpointFormatException($"{path} has truncated_vocab_size {truncated} != vocab_size {config.VocabSize}; heads with a token_map are not supported");
         return config;
@@ -35,6 +36,7 @@ public sealed record MedusaConfig(int NumHeads, int NumLayers, int HiddenSize, i
             ["hidden_size"] = HiddenSize, ["vocab_size"] = VocabSize, ["truncated_vocab_size"] = VocabSize,
             ["num_heads"] = NumHeads, ["num_hidden_layers"] = NumLayers, ["medusa_fc_bias"] = Bias, ["torch_dtype"] = "float32",
         };
+        if (OriginalLmHead) json["original_lm_head"] = true;
         File.WriteAllText(Path.Combine(dir, "config.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 }

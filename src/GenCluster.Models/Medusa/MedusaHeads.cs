@@ -1,3 +1,4 @@
+using GenCluster.Models.Runtime;
 using GenCluster.Models.SafeTensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,7 +9,9 @@ namespace GenCluster.Models.Medusa;
 /// <summary>
 /// Medusa heads (Cai et al. 2024) on a base model's final hidden state h at position t: head k computes
 /// x = h; x = x + SiLU(W_{k,l} x + b_{k,l}) for each layer l; logits_k = lm_heads.k · x, proposing the token at t + 2 + k.
-/// Weights in vLLM's names: blocks.{k}.layers.{l}.weight/bias, lm_heads.{k}.weight (optionally prefixed medusa_heads.).
+/// Weights in vLLM's names: blocks.{k}.layers.{l}.weight/bias, lm_heads.{k}.weight (optionally prefixed medusa_heads.);
+/// with <see cref="MedusaConfig.OriginalLmHead"/> one lm_head.weight serves every head, and the heads' rows go through it
+/// in one product (one pass over the largest weight instead of one per head).
 /// </summary>
 public sealed class MedusaHeads : IDisposable
 {
@@ -20,13 +23,19 @@ public sealed class MedusaHeads : IDisposable
     /// <summary>The heads' configuration.</summary>
     public MedusaConfig Config { get; }
 
-    /// <summary>Builds heads from tensors (they may require grad: the forward is plain differentiable torch).</summary>
+    /// <summary>
+    /// Builds heads from tensors (they may require grad: the forward is plain differentiable torch): one LM head per head,
+    /// or a single one when <see cref="MedusaConfig.OriginalLmHead"/>.
+    /// </summary>
     public MedusaHeads(MedusaConfig config, Tensor[][] weights, Tensor?[][] biases, Tensor[] lmHeads)
     {
-        if (weights.Length != config.NumHeads || lmHeads.Length != config.NumHeads || weights.Any(w => w.Length != config.NumLayers))
-            throw new ArgumentException($"expected {config.NumHeads} heads of {config.NumLayers} layers");
+        if (weights.Length != config.NumHeads || lmHeads.Length != (config.OriginalLmHead ? 1 : config.NumHeads) || weights.Any(w => w.Length != config.NumLayers))
+            throw new ArgumentException($"expected {config.NumHeads} heads of {config.NumLayers} layers and {(config.OriginalLmHead ? "one shared LM head" : "an LM head each")}");
         (Config, _weights, _biases, _lmHeads) = (config, weights, biases, lmHeads);
     }
+
+    /// <summary>The tensor name of the LM head every head shares (original_lm_head).</summary>
+    public const string SharedLmHeadName = "lm_head.weight";
 
     /// <summary>The tensor name of head k's layer l weight ("weight") or bias ("bias").</summary>
     public static string LayerName(int head, int layer, string part) => $"blocks.{head}.layers.{layer}.{part}";
@@ -41,13 +50,14 @@ public sealed class MedusaHeads : IDisposable
         var config = MedusaConfig.Load(dir);
         device ??= CPU;
         using var checkpoint = Checkpoint.Open(dir);
-        string prefix = checkpoint.Contains(LmHeadName(0)) ? "" : checkpoint.Contains("medusa_heads." + LmHeadName(0)) ? "medusa_heads."
-            : throw new CheckpointFormatException($"{dir} has no {LmHeadName(0)} (nor medusa_heads.{LmHeadName(0)}): not Medusa heads in vLLM's format");
+        var lmName = config.OriginalLmHead ? SharedLmHeadName : LmHeadName(0);
+        string prefix = checkpoint.Contains(lmName) ? "" : checkpoint.Contains("medusa_heads." + lmName) ? "medusa_heads."
+            : throw new CheckpointFormatException($"{dir} has no {lmName} (nor medusa_heads.{lmName}): not Medusa heads in vLLM's format");
         Tensor W(string name, params long[] shape) => checkpoint.Load(prefix + name, shape, dtype, device).DetachFromDisposeScope();
         int h = config.HiddenSize, k = config.NumHeads, l = config.NumLayers;
         var weights = Enumerable.Range(0, k).Select(i => Enumerable.Range(0, l).Select(j => W(LayerName(i, j, "weight"), h, h)).ToArray()).ToArray();
         var biases = Enumerable.Range(0, k).Select(i => Enumerable.Range(0, l).Select(j => config.Bias ? W(LayerName(i, j, "bias"), h) : null).ToArray()).ToArray();
-        var lmHeads = Enumerable.Range(0, k).Select(i => W(LmHeadName(i), config.VocabSize, h)).ToArray();
+        var lmHeads = config.OriginalLmHead ? [W(SharedLmHeadName, config.VocabSize, h)] : Enumerable.Range(0, k).Select(i => W(LmHeadName(i), config.VocabSize, h)).ToArray();
         return new MedusaHeads(config, weights, biases, lmHeads);
     }
 
@@ -56,8 +66,10 @@ public sealed class MedusaHeads : IDisposable
     {
         using var scope = NewDisposeScope();
         var x = hidden.to(_lmHeads[0].dtype);
-        var logits = Enumerable.Range(0, Config.NumHeads).Select(k => F.linear(Block(k, x), _lmHeads[k])).ToArray();
-        return stack(logits, 0).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        var logits = Config.OriginalLmHead
+            ? F.linear(stack(Enumerable.Range(0, Config.NumHeads).Select(k => Block(k, x)).ToArray(), 0), _lmHeads[0])
+            : stack(Enumerable.Range(0, Config.NumHeads).Select(k => F.linear(Block(k, x), _lmHeads[k])).ToArray(), 0);
+        return logits.to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>Whether <see cref="TopTokens"/> may run on the CPU kernels (tests turn it off to compare with torch).</summary>
@@ -82,7 +94,7 @@ public sealed class MedusaHeads : IDisposable
 
     Tensor Block(int head, Tensor x)
     {
-        for (int l = 0; l < Config.NumLayers; l++) x = x + F.silu(F.linear(x, _weights[head][l], _biases[head][l]));
+        for (int l = 0; l < Config.NumLayers; l++) x = x.add(F.silu(F.linear(x, _weights[head][l], _biases[head][l])), HeldScalars.One);
         return x;
     }
 
@@ -96,8 +108,9 @@ public sealed class MedusaHeads : IDisposable
                 yield return new(LayerName(k, l, "weight"), _weights[k][l]);
                 if (_biases[k][l] is { } b) yield return new(LayerName(k, l, "bias"), b);
             }
-            yield return new(LmHeadName(k), _lmHeads[k]);
+            if (!Config.OriginalLmHead) yield return new(LmHeadName(k), _lmHeads[k]);
         }
+        if (Config.OriginalLmHead) yield return new(SharedLmHeadName, _lmHeads[0]);
     }
 
     /// <summary>Writes config.json and model.safetensors (float32) into <paramref name="dir"/>.</summary>

@@ -10,7 +10,7 @@ namespace GenCluster.Models.Runtime;
 /// RMSNorm's ops beside a thread that collects garbage failed within seconds, and ran 400k iterations clean with these.
 /// Tensors are safe inside a dispose scope (the scope references them); scalars are not tracked by scopes.
 /// </summary>
-internal static class HeldScalars
+public static class HeldScalars
 {
     /// <summary>The alpha of a plain add (a + 1 · b): pass it explicitly, x.add(y, One), instead of x + y.</summary>
     public static readonly Scalar One = 1.ToScalar();

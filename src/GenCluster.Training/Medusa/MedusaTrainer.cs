@@ -34,7 +34,7 @@ public static class MedusaTrainer
         var tokens = MedusaTokenStream.Read(options.DataFile, options.ModelDir, model.Config.VocabSize);
         int length = Math.Min(options.SequenceLength, model.Config.MaxPositions);
         if (tokens.Length < length) throw new ArgumentException($"{options.DataFile} has {tokens.Length} tokens, fewer than one window of {length}");
-        var config = new MedusaConfig(options.NumHeads, options.NumLayers, model.Config.HiddenSize, model.Config.VocabSize);
+        var config = new MedusaConfig(options.NumHeads, options.NumLayers, model.Config.HiddenSize, model.Config.VocabSize, OriginalLmHead: options.SharedLmHead);
         var parameters = new List<Parameter>();
         var heads = InitialHeads(config, options.ModelDir, parameters);
         using var optimizer = optim.AdamW(parameters, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay);
@@ -56,7 +56,7 @@ public static class MedusaTrainer
         return (heads, last);
     }
 
-    /// <summary>Zero blocks (identity heads) and LM heads copied from the base lm_head, all trainable.</summary>
+    /// <summary>Zero blocks (identity heads) and LM heads copied from the base lm_head, all trainable (or one frozen copy, shared).</summary>
     static MedusaHeads InitialHeads(MedusaConfig config, string modelDir, List<Parameter> parameters)
     {
         using var checkpoint = Checkpoint.Open(modelDir);
@@ -71,7 +71,7 @@ public static class MedusaTrainer
         int h = config.HiddenSize;
         var weights = Enumerable.Range(0, config.NumHeads).Select(_ => Enumerable.Range(0, config.NumLayers).Select(_ => (Tensor)Trainable(zeros(h, h))).ToArray()).ToArray();
         var biases = Enumerable.Range(0, config.NumHeads).Select(_ => Enumerable.Range(0, config.NumLayers).Select(_ => (Tensor?)Trainable(zeros(h))).ToArray()).ToArray();
-        var lmHeads = Enumerable.Range(0, config.NumHeads).Select(_ => (Tensor)Trainable(baseHead.clone())).ToArray();
+        var lmHeads = config.OriginalLmHead ? [baseHead.clone()] : Enumerable.Range(0, config.NumHeads).Select(_ => (Tensor)Trainable(baseHead.clone())).ToArray();
         return new MedusaHeads(config, weights, biases, lmHeads);
     }
 
@@ -97,6 +97,8 @@ public static class MedusaTrainer
         Buffer.BlockCopy(ids, 0, flat, 0, flat.Length * sizeof(long));
         var targets = tensor(flat, [batch, length]);
         Tensor total = zeros(1);
+        // Each head's weight decay^k as a Scalar referenced until the loop ends (see HeldScalars).
+        var weights = Enumerable.Range(0, heads).Select(k => Math.Pow(decay, k).ToScalar()).ToArray();
         var losses = new double[heads];
         var accuracies = new double[heads];
         for (int k = 0; k < heads; k++)
@@ -105,10 +107,11 @@ public static class MedusaTrainer
             var predicted = logits[k].narrow(1, 0, span).reshape(-1, logits.shape[3]);
             var expected = targets.narrow(1, 2 + k, span).reshape(-1);
             var ce = F.cross_entropy(predicted, expected);
-            total = total + Math.Pow(decay, k) * ce;
+            total = total.add(ce, weights[k]);
             losses[k] = ce.item<float>();
             accuracies[k] = predicted.argmax(-1).eq(expected).to(ScalarType.Float32).mean().item<float>();
         }
+        GC.KeepAlive(weights);
         return (total.squeeze(), losses, accuracies);
     }
 }

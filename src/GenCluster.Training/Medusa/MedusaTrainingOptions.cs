@@ -36,6 +36,13 @@ public sealed record MedusaTrainingOptions
     /// <summary>Head k's loss weight is decay^k (the Medusa paper uses 0.8).</summary>
     public double HeadLossDecay { get; init; } = 0.8;
 
+    /// <summary>
+    /// One LM head for every head, the base model's own, frozen (vLLM's original_lm_head): only the residual blocks
+    /// train, the heads file holds one LM head instead of num_heads, and inference runs the heads' rows through it in
+    /// one product.
+    /// </summary>
+    public bool SharedLmHead { get; init; }
+
     /// <summary>Seed of the window sampler.</summary>
     public int Seed { get; init; } = 1234;
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using GenCluster.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace GenCluster.Training.Modeling;
@@ -23,7 +24,7 @@ public sealed class LlamaDecoderLayer : nn.Module<Tensor, Tensor, Tensor, Tensor
     /// <inheritdoc/>
     public override Tensor forward(Tensor h, Tensor cos, Tensor sin)
     {
-        h = h + self_attn.forward(input_layernorm.forward(h), cos, sin);
-        return h + mlp.forward(post_attention_layernorm.forward(h));
+        h = h.add(self_attn.forward(input_layernorm.forward(h), cos, sin), HeldScalars.One);
+        return h.add(mlp.forward(post_attention_layernorm.forward(h)), HeldScalars.One);
     }
 }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using GenCluster.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace GenCluster.Training.Modeling;
@@ -20,6 +21,6 @@ public static class RotaryEmbedding
     {
         var half = x.shape[^1] / 2;
         var rotated = cat([-x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
-        return x * cos + rotated * sin;
+        return (x * cos).add(rotated * sin, HeldScalars.One);
     }
 }

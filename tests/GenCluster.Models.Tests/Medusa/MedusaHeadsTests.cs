@@ -83,6 +83,42 @@ public class MedusaHeadsTests
     }
 
     [Fact]
+    public void HeadsSharingOneOriginalLmHeadEqualHeadsWithACopyEachAndSaveItOnce()
+    {
+        using var golden = Fixtures.Golden("medusa.json");
+        using var loaded = ModelLoader.Load(Fixtures.Model("llama-tiny"));
+        using var separate = MedusaHeads.Load(Fixtures.Model("llama-tiny-medusa"));
+        var named = separate.Named().ToDictionary(kv => kv.Key, kv => kv.Value);
+        var config = separate.Config with { OriginalLmHead = true };
+        Tensor[][] Blocks() => Enumerable.Range(0, 4).Select(k => new[] { named[MedusaHeads.LayerName(k, 0, "weight")].clone() }).ToArray();
+        Tensor?[][] Biases() => Enumerable.Range(0, 4).Select(k => new Tensor?[] { named[MedusaHeads.LayerName(k, 0, "bias")].clone() }).ToArray();
+        var lmHead = named[MedusaHeads.LmHeadName(1)];
+        var dir = Directory.CreateTempSubdirectory("medusa-shared-").FullName;
+        try
+        {
+            using (var built = new MedusaHeads(config, Blocks(), Biases(), [lmHead.clone()])) built.Save(dir);
+            using var shared = MedusaHeads.Load(dir);
+            using var copies = new MedusaHeads(separate.Config, Blocks(), Biases(), Enumerable.Range(0, 4).Select(_ => lmHead.clone()).ToArray());
+            using var file = new SafeTensorsFile(Path.Combine(dir, "model.safetensors"));
+            Assert.Equal([MedusaHeads.SharedLmHeadName], file.Tensors.Keys.Where(n => n.Contains("lm_head")).ToArray());
+            Assert.True(shared.Config.OriginalLmHead);
+
+            int[] counts = [5, 3, 2, 1];
+            foreach (var c in golden.RootElement.GetProperty("cases").EnumerateArray())
+            {
+                using var cache = loaded.Model.CreateCache(1);
+                using var r = loaded.Model.Forward(ForwardRequest.Single(Fixtures.ReadLongs(c.GetProperty("prompt"))) with { ReturnHidden = true }, cache);
+                using var expected = copies.Forward(r.Hidden![0, 0]);
+                using var actual = shared.Forward(r.Hidden[0, 0]);
+                Assert.True(expected.allclose(actual, rtol: 1e-5, atol: 1e-5));
+                var fused = shared.TopTokens(r.Hidden[0, 0], counts);
+                for (int k = 0; k < counts.Length; k++) Assert.Equal(expected[k].topk(counts[k]).indexes.data<long>().ToArray(), fused[k]);
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void AModelFolderIsRejectedWithAClearMessage()
     {
         var e = Assert.Throws<CheckpointFormatException>(() => MedusaHeads.Load(Fixtures.Model("llama-tiny")));

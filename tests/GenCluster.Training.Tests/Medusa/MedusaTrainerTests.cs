@@ -14,8 +14,10 @@ public sealed class MedusaTrainerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    [Fact]
-    public void AFewStepsLowerTheLossAndTheWrittenHeadsLoadBackIdentical()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // one frozen LM head, the model's own, shared by the heads (vLLM's original_lm_head)
+    public void AFewStepsLowerTheLossAndTheWrittenHeadsLoadBackIdentical(bool sharedLmHead)
     {
         // A repeating random token pattern: heads can learn it from the hidden states in a few steps.
         var random = new Random(5);
@@ -25,7 +27,7 @@ public sealed class MedusaTrainerTests : IDisposable
         var options = new MedusaTrainingOptions
         {
             ModelDir = Fixtures.Model("llama-tiny"), DataFile = data, OutputDir = Path.Combine(_dir, "heads"),
-            NumHeads = 2, Steps = 30, BatchSize = 4, SequenceLength = 32, LearningRate = 3e-3, LogEvery = 1,
+            NumHeads = 2, Steps = 30, BatchSize = 4, SequenceLength = 32, LearningRate = 3e-3, LogEvery = 1, SharedLmHead = sharedLmHead,
         };
         var reports = new List<MedusaTrainingProgress>();
         var (trained, last) = MedusaTrainer.Train(options, new SynchronousProgress(reports.Add));
@@ -35,7 +37,13 @@ public sealed class MedusaTrainerTests : IDisposable
             Assert.True(last.Loss < reports[0].Loss * 0.8, $"loss {reports[0].Loss} -> {last.Loss}");
             trained.Save(options.OutputDir);
             using var heads = MedusaHeads.Load(options.OutputDir);
-            Assert.Equal(new MedusaConfig(2, 1, 64, 512), heads.Config);
+            Assert.Equal(new MedusaConfig(2, 1, 64, 512, OriginalLmHead: sharedLmHead), heads.Config);
+            if (sharedLmHead)
+            {
+                using var checkpoint = GenCluster.Models.SafeTensors.Checkpoint.Open(Fixtures.Model("llama-tiny"));
+                using var baseHead = checkpoint.Load(checkpoint.Contains("lm_head.weight") ? "lm_head.weight" : "model.embed_tokens.weight", [512, 64], ScalarType.Float32, CPU);
+                Assert.True(baseHead.equal(heads.Named().Single(kv => kv.Key == MedusaHeads.SharedLmHeadName).Value).all().item<bool>(), "the shared LM head moved");
+            }
             using var loaded = ModelLoader.Load(Fixtures.Model("llama-tiny"));
             using var cache = loaded.Model.CreateCache(1);
             using var r = loaded.Model.Forward(ForwardRequest.Single(pattern.Take(10).Select(t => (long)t).ToArray(), OutputPositions.All) with { ReturnHidden = true }, cache);
