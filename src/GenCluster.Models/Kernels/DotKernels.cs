@@ -7,7 +7,8 @@ namespace GenCluster.Models.Kernels;
 /// <summary>
 /// Inner loops of the decode matrix products: y[b, o] = Σ_i W[o, i] · x[b, i] for up to 8 input rows, over float32,
 /// bfloat16 (widened in registers: bits &lt;&lt; 16) and int8 weights with one float scale per group of 32 inputs.
-/// AVX2/FMA where present, else portable 256-bit vectors (the JIT lowers them to whatever the CPU has).
+/// AVX2/FMA where present, else portable 256-bit vectors (the JIT lowers them to whatever the CPU has); float32 products
+/// of 2 to 8 rows go to <see cref="PairKernels"/> where the CPU has AVX-512.
 /// </summary>
 internal static unsafe class DotKernels
 {

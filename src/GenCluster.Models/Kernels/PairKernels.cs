@@ -11,12 +11,11 @@ namespace GenCluster.Models.Kernels;
 /// reduction tree that turns the sixteen accumulators into their sixteen sums with 15 adds and 30 shuffles instead of
 /// sixteen separate horizontal sums. The input count is a type parameter, so the JIT drops absent rows from the loop.
 /// The weight format is one too (<see cref="Float32Lanes"/>, <see cref="BFloat16Lanes"/>): bfloat16 widens each
-/// 16-weight chunk once for all input rows.
+/// 16-weight chunk once for all input rows. Each step prefetches as many bytes of the row pair after next as it reads,
+/// so the pass streams the weights sequentially (see Kernels/README.md, "Streaming the weights").
 /// </summary>
 internal static unsafe class PairKernels
 {
-
-
     /// <summary>Whether the 512-bit kernels run here (AVX-512F, and the JIT treats 512-bit vectors as fast).</summary>
     public static bool Supported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
