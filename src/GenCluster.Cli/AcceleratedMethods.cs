@@ -19,7 +19,7 @@ internal sealed class AcceleratedMethods
     readonly Option<int> _ngram = CliOption.Create<int>("--prompt_lookup_ngram", "longest n-gram prompt_lookup matches in the context").WithDefault(3);
     readonly Option<string?> _medusaHeads = CliOption.Create<string?>("--medusa-model-heads", "Medusa heads folder (vLLM format) for --method medusa");
     readonly Option<string> _medusaAcceptance = CliOption.Create<string>("--medusa-acceptance", "greedy|typical (typical needs sampling flags)").WithDefault("greedy");
-    readonly Option<string?> _medusaTree = CliOption.Create<string?>("--medusa-tree", "Medusa candidate tree as rank paths, e.g. 0;1;0,0 (default: a sparse 32-node tree)");
+    readonly Option<string?> _medusaTree = CliOption.Create<string?>("--medusa-tree", "Medusa candidate tree as rank paths, e.g. 0;1;0,0 (default: a sparse tree of 4 nodes on the CPU, 32 on a GPU)");
 
     AcceleratedMethods() => _medusaAcceptance.AcceptOnlyFromAmong("greedy", "typical");
 

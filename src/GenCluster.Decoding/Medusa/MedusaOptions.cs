@@ -15,7 +15,7 @@ public enum MedusaAcceptance
 /// <summary>Settings of Medusa decoding: the candidate tree and the acceptance rule.</summary>
 public sealed record MedusaOptions
 {
-    /// <summary>The candidate tree; null uses <see cref="MedusaTree.Sparse"/> over every head.</summary>
+    /// <summary>The candidate tree; null uses <see cref="MedusaTree.Default"/> for the target's device.</summary>
     public MedusaTree? Tree { get; init; }
 
     /// <summary>Greedy (exact) or typical acceptance; typical needs sampling parameters (with greedy ones it acts as greedy).</summary>

@@ -60,6 +60,18 @@ public sealed class MedusaTree
         return new MedusaTree(chosen.Select(c => (IReadOnlyList<int>)c.Path));
     }
 
+    /// <summary>Nodes of the default tree on a GPU, where verifying a few dozen tokens costs about one decode step.</summary>
+    public const int GpuNodes = 32;
+
+    /// <summary>
+    /// Nodes of the default tree on a CPU, where every verified token costs a share of a step (bench/speculative:
+    /// on models/default the 4-node tree decoded fastest of 2, 4, 8, 16 and 32 nodes).
+    /// </summary>
+    public const int CpuNodes = 4;
+
+    /// <summary>The default tree for a target on <paramref name="device"/>: <see cref="Sparse"/> sized by what verification costs there.</summary>
+    public static MedusaTree Default(int heads, TorchSharp.DeviceType device) => Sparse(heads, device == TorchSharp.DeviceType.CPU ? CpuNodes : GpuNodes);
+
     /// <summary>Parses "0;1;0,0;0,1" (paths separated by ';', ranks by ',').</summary>
     public static MedusaTree Parse(string text)
     {

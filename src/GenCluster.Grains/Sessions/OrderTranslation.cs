@@ -39,7 +39,7 @@ public static class OrderTranslation
         return rows * (order.Prompts.Select(p => p.Length).DefaultIfEmpty(0).Max() + order.Sampling.MaxNewTokens + 1 + extra);
     }
 
-    /// <summary>Cache slots reserved for a Medusa round's tree (the default sparse tree has 32 nodes).</summary>
+    /// <summary>Cache slots reserved for a Medusa round's tree (the default sparse tree has at most 32 nodes).</summary>
     const int MedusaNodes = 64;
 
     /// <summary>Checks the strategy's own parameters; throws <see cref="InvalidRequestException"/> naming the field.</summary>

@@ -147,10 +147,10 @@ public sealed unsafe class PackedLinear : IDisposable
             MultiplyBatch(x + (long)first * InFeatures, Math.Min(DotKernels.MaxBatch, rows - first), y + (long)first * OutFeatures);
     }
 
-    /// <summary>Whether products of 2 to 8 rows run on <see cref="PairKernels"/> (float32 or bfloat16 weights, 512-bit vectors).</summary>
+    /// <summary>Whether products of 1 to 8 rows run on <see cref="PairKernels"/> (float32 or bfloat16 weights, 512-bit vectors): batch-invariant rows.</summary>
     bool PairsFit => PairKernels.Supported && Format is WeightFormat.Float32 or WeightFormat.BFloat16;
 
-    /// <summary>Rows [start, end) of y for 2 to 8 input rows on <see cref="PairKernels"/>.</summary>
+    /// <summary>Rows [start, end) of y for 1 to 8 input rows on <see cref="PairKernels"/>.</summary>
     void Pairs(float* x, int batch, float* y, int start, int end)
     {
         if (Format == WeightFormat.BFloat16) PairKernels.Product<BFloat16Lanes>(_w, InFeatures, x, batch, y, OutFeatures, start, end);
@@ -184,7 +184,7 @@ public sealed unsafe class PackedLinear : IDisposable
         int chunks = ChunkCount;
         bool wide = Vector512.IsHardwareAccelerated;
         // Compact formats prepare the inputs once here (on the caller's stack, alive until every chunk is done), not per chunk.
-        if (batch > 1 && PairsFit)
+        if (PairsFit)
             Run(chunks, batch, y, (start, end) => Pairs(x, batch, y, start, end));
         else if (Format == WeightFormat.BFloat16)
         {

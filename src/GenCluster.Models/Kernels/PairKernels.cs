@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace GenCluster.Models.Kernels;
 
 /// <summary>
-/// Multi-row products y[b, o] = Σ_i W[o, i] x[b, i] for 2 to 8 input rows with 512-bit vectors: two weight rows at a
+/// Products y[b, o] = Σ_i W[o, i] x[b, i] for 1 to 8 input rows with 512-bit vectors: two weight rows at a
 /// time against every input row, sixteen accumulators in registers (two weight loads and up to eight input loads,
 /// from L1, per sixteen FMAs, so the loop is bound by FMA throughput rather than loads), then one transpose-style
 /// reduction tree that turns the sixteen accumulators into their sixteen sums with 15 adds and 30 shuffles instead of
@@ -13,17 +13,23 @@ namespace GenCluster.Models.Kernels;
 /// The weight format is one too (<see cref="Float32Lanes"/>, <see cref="BFloat16Lanes"/>): bfloat16 widens each
 /// 16-weight chunk once for all input rows. Each step prefetches as many bytes of the row pair after next as it reads,
 /// so the pass streams the weights sequentially (see Kernels/README.md, "Streaming the weights").
+/// Batch invariance: each (weight row, input row) sum is one accumulator over the same chunks and the same reduction
+/// whatever the input count, so a row's output is bit for bit the same alone or beside 7 others, and a session's
+/// tokens do not depend on which other sessions share its batched decode step (continuous batching). Batch 1 runs
+/// here too for that reason, four weight rows at a time (<see cref="Singles{TW}"/>: two FMA chains would leave a
+/// cache-resident model's step latency-bound) with each row's sum reduced in the tree's order (<see cref="ReduceOne"/>).
 /// </summary>
 internal static unsafe class PairKernels
 {
     /// <summary>Whether the 512-bit kernels run here (AVX-512F, and the JIT treats 512-bit vectors as fast).</summary>
     public static bool Supported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
-    /// <summary>Rows [start, end) of y [batch, out] for 2 ≤ <paramref name="batch"/> ≤ 8 input rows x [batch, in].</summary>
+    /// <summary>Rows [start, end) of y [batch, out] for 1 ≤ <paramref name="batch"/> ≤ 8 input rows x [batch, in].</summary>
     public static void Product<TW>(void* w, int inDim, float* x, int batch, float* y, int outDim, int start, int end) where TW : struct, IWeightLanes
     {
         switch (batch)
         {
+            case 1: Singles<TW>((byte*)w, inDim, x, y, start, end); break;
             case 2: Pairs<TW, Inputs2>((byte*)w, inDim, x, y, outDim, start, end); break;
             case 3: Pairs<TW, Inputs3>((byte*)w, inDim, x, y, outDim, start, end); break;
             case 4: Pairs<TW, Inputs4>((byte*)w, inDim, x, y, outDim, start, end); break;
@@ -31,7 +37,7 @@ internal static unsafe class PairKernels
             case 6: Pairs<TW, Inputs6>((byte*)w, inDim, x, y, outDim, start, end); break;
             case 7: Pairs<TW, Inputs7>((byte*)w, inDim, x, y, outDim, start, end); break;
             case 8: Pairs<TW, Inputs8>((byte*)w, inDim, x, y, outDim, start, end); break;
-            default: throw new ArgumentOutOfRangeException(nameof(batch), $"pair kernels take 2 to 8 input rows, got {batch}");
+            default: throw new ArgumentOutOfRangeException(nameof(batch), $"pair kernels take 1 to 8 input rows, got {batch}");
         }
     }
 
@@ -64,9 +70,7 @@ internal static unsafe class PairKernels
                 var p = Vector512.Load(x + i);
                 a0 = Vector512.FusedMultiplyAdd(u, p, a0);
                 b0 = Vector512.FusedMultiplyAdd(v, p, b0);
-                p = Vector512.Load(x1 + i);
-                a1 = Vector512.FusedMultiplyAdd(u, p, a1);
-                b1 = Vector512.FusedMultiplyAdd(v, p, b1);
+                if (n > 1) { p = Vector512.Load(x1 + i); a1 = Vector512.FusedMultiplyAdd(u, p, a1); b1 = Vector512.FusedMultiplyAdd(v, p, b1); }
                 if (n > 2) { p = Vector512.Load(x2 + i); a2 = Vector512.FusedMultiplyAdd(u, p, a2); b2 = Vector512.FusedMultiplyAdd(v, p, b2); }
                 if (n > 3) { p = Vector512.Load(x3 + i); a3 = Vector512.FusedMultiplyAdd(u, p, a3); b3 = Vector512.FusedMultiplyAdd(v, p, b3); }
                 if (n > 4) { p = Vector512.Load(x4 + i); a4 = Vector512.FusedMultiplyAdd(u, p, a4); b4 = Vector512.FusedMultiplyAdd(v, p, b4); }
@@ -93,6 +97,67 @@ internal static unsafe class PairKernels
             }
         }
         if (o < end) LastRow<TW>(w + o * rowBytes, inDim, vecEnd, x, n, y + o, outDim);
+    }
+
+    /// <summary>
+    /// One input row: four weight rows per step (four independent FMA chains, one accumulator each, as the pair loop
+    /// keeps per row), each sum reduced as <see cref="Reduce"/> reduces it; rows the pair loop leaves to
+    /// <see cref="LastRow{TW}"/> (the last of an odd chunk) go there here too, so every row's bits match a batched pass.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Singles<TW>(byte* w, int inDim, float* x, float* y, int start, int end) where TW : struct, IWeightLanes
+    {
+        long rowBytes = (long)inDim * TW.ElementSize;
+        int vecEnd = inDim & ~15;
+        int paired = start + (end - start) / 2 * 2;
+        int o = start;
+        for (; o < paired; o += 4)
+        {
+            int rows = Math.Min(4, paired - o);
+            byte* w0 = w + o * rowBytes, w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes, ahead = w0 + 8 * rowBytes; // the quad after next
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int i = 0; i < vecEnd; i += 16)
+            {
+                // As many bytes of the quad after next as this step reads (four rows' 16 weights), as the pair loop does.
+                byte* next = ahead + 4 * i * TW.ElementSize;
+                for (int line = 0; line < 4 * 16 * TW.ElementSize; line += 64) Sse.Prefetch1(next + line);
+                var p = Vector512.Load(x + i);
+                a0 = Vector512.FusedMultiplyAdd(TW.Load(w0, i), p, a0);
+                a1 = Vector512.FusedMultiplyAdd(TW.Load(w1, i), p, a1);
+                if (rows > 2)
+                {
+                    a2 = Vector512.FusedMultiplyAdd(TW.Load(w2, i), p, a2);
+                    a3 = Vector512.FusedMultiplyAdd(TW.Load(w3, i), p, a3);
+                }
+            }
+            y[o] = Tail<TW>(ReduceOne(a0), w0, x, vecEnd, inDim);
+            y[o + 1] = Tail<TW>(ReduceOne(a1), w1, x, vecEnd, inDim);
+            if (rows > 2)
+            {
+                y[o + 2] = Tail<TW>(ReduceOne(a2), w2, x, vecEnd, inDim);
+                y[o + 3] = Tail<TW>(ReduceOne(a3), w3, x, vecEnd, inDim);
+            }
+        }
+        if (o < end) LastRow<TW>(w + o * rowBytes, inDim, vecEnd, x, 1, y + o, 0);
+    }
+
+    /// <summary>The scalar tail of a row's product after its vector part <paramref name="sum"/>, in the pair loop's order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float Tail<TW>(float sum, byte* row, float* x, int vecEnd, int inDim) where TW : struct, IWeightLanes
+    {
+        for (int i = vecEnd; i < inDim; i++) sum += TW.At(row, i) * x[i];
+        return sum;
+    }
+
+    /// <summary>
+    /// The sum of one accumulator's sixteen lanes in exactly the order <see cref="Fold"/>, <see cref="Interleave"/> and
+    /// <see cref="Reduce"/> add them: g_k = (a_k + a_k+8) + (a_k+4 + a_k+12), then (g_0 + g_2) + (g_1 + g_3).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float ReduceOne(Vector512<float> a)
+    {
+        var g = (a.GetLower().GetLower() + a.GetUpper().GetLower()) + (a.GetLower().GetUpper() + a.GetUpper().GetUpper());
+        return (g[0] + g[2]) + (g[1] + g[3]);
     }
 
     /// <summary>A leftover single weight row (an odd chunk) against each input row.</summary>

@@ -7,7 +7,7 @@ namespace GenCluster.Models.Tests.Kernels;
 /// <summary>The 512-bit multi-row kernels (every input count, odd chunks, input tails) and grouped products against torch.</summary>
 public unsafe class PairKernelsTests
 {
-    public static TheoryData<int> InputCounts => [2, 3, 4, 5, 6, 7, 8];
+    public static TheoryData<int> InputCounts => [1, 2, 3, 4, 5, 6, 7, 8];
 
     [Theory]
     [MemberData(nameof(InputCounts))]
@@ -53,5 +53,31 @@ public unsafe class PairKernelsTests
         using var y = full(rows, 200, float.NaN);
         fixed (byte* xp = x.bytes, yp = y.bytes) packed.Multiply((float*)xp, rows, (float*)yp);
         PackedLinearTests.AssertRelativeClose(expected, y, 1e-5);
+    }
+
+    [Theory]
+    [InlineData("float32")]
+    [InlineData("bfloat16")]
+    public void ARowGivesTheSameBitsAloneAndInAnyBatch(string format)
+    {
+        if (!PairKernels.Supported) return; // batch invariance is a property of the 512-bit pair kernels
+        manual_seed(11);
+        // 301 outputs: chunks of 18 rows and a last one of 13 (an odd row left over); 200 inputs: a scalar tail of 8.
+        var weightFormat = format == "bfloat16" ? WeightFormat.BFloat16 : WeightFormat.Float32;
+        using var b = randn(301);
+        using var packed = new PackedLinear(randn(301, 200), b.clone(), weightFormat, useKernels: true);
+        using var x = randn(64, 200);
+        var alone = new float[64 * 301];
+        fixed (byte* xp = x.bytes)
+        fixed (float* ap = alone)
+            for (int r = 0; r < 64; r++) packed.Multiply((float*)xp + r * 200, 1, ap + r * 301);
+        foreach (var rows in new[] { 2, 5, 8, 9, 17, 64 })
+        {
+            var batched = new float[rows * 301];
+            fixed (byte* xp = x.bytes)
+            fixed (float* bp = batched)
+                packed.Multiply((float*)xp, rows, bp);
+            Assert.Equal(alone.AsSpan(0, rows * 301).ToArray(), batched);
+        }
     }
 }
