@@ -10,14 +10,14 @@ namespace GenCluster.Sampling.Samplers;
 /// needs just these few numbers from the logits; as torch ops each is a parallel region whose thread wake-ups cost
 /// more than the scan itself (and compete with the decode kernels' worker threads for the cores).
 /// </summary>
-internal static class ScoreRows
+public static class ScoreRows
 {
     /// <summary>Whether <paramref name="t"/> can be read in place: [batch, vocab] float32, contiguous, on the CPU.</summary>
     public static bool Readable(Tensor t) =>
         t.ndim == 2 && t.dtype == ScalarType.Float32 && t.device_type == DeviceType.CPU && t.is_contiguous();
 
-    /// <summary>Row <paramref name="row"/> of a <see cref="Readable"/> tensor; valid while the tensor lives.</summary>
-    public static ReadOnlySpan<float> Row(Tensor t, int row)
+    /// <summary>Row <paramref name="row"/> of a <see cref="Readable"/> tensor, writable in place; valid while the tensor lives.</summary>
+    public static Span<float> Row(Tensor t, int row)
     {
         int vocab = (int)t.shape[1];
         return MemoryMarshal.Cast<byte, float>(t.bytes).Slice(row * vocab, vocab);
