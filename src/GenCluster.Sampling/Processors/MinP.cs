@@ -39,7 +39,7 @@ public sealed class MinP(double minP, int minTokensToKeep = 1) : ILogitsProcesso
         if (!float.IsFinite(max)) return; // torch's probabilities are NaN: nothing compares below the threshold
         using var weights = new PooledRow<double>(scores.Length);
         var w = weights.Span;
-        RowRemoval.ExpShifted(scores, max, w);
+        ScoreRows.ExpShifted(scores, max, w);
         using var kept = new PooledRow<bool>(scores.Length);
         var keep = kept.Span;
         if (MinTokensToKeep > 1) RowRemoval.MarkHighest(scores, MinTokensToKeep, keep);

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using GenCluster.Sampling.Samplers;
 
 namespace GenCluster.Sampling.Processors;
@@ -19,7 +18,7 @@ static class RowRemoval
         max = ScoreRows.Max(row);
         logSum = double.NaN;
         if (!float.IsFinite(max)) return false;
-        double sum = ExpShifted(row, max, p);
+        double sum = ScoreRows.ExpShifted(row, max, p);
         double inverse = 1 / sum;
         for (int i = 0; i < p.Length; i++) p[i] *= inverse;
         logSum = Math.Log(sum);
@@ -33,26 +32,6 @@ static class RowRemoval
         for (int i = 0; i < row.Length; i++)
             if (p[i] > 0) entropy -= p[i] * (row[i] - max - logSum);
         return entropy;
-    }
-
-    /// <summary>w_i = exp(row_i - shift) in float64 (0 for -inf), vectorised; returns their sum.</summary>
-    public static double ExpShifted(ReadOnlySpan<float> row, float shift, Span<double> w)
-    {
-        int i = 0;
-        var sum = Vector256<double>.Zero;
-        var shiftV = Vector256.Create((double)shift);
-        for (; i + 8 <= row.Length; i += 8)
-        {
-            var x = Vector256.Create(row.Slice(i, 8));
-            var lower = Vector256.Exp(Vector256.WidenLower(x) - shiftV);
-            var upper = Vector256.Exp(Vector256.WidenUpper(x) - shiftV);
-            lower.CopyTo(w.Slice(i, 4));
-            upper.CopyTo(w.Slice(i + 4, 4));
-            sum += lower + upper;
-        }
-        double total = Vector256.Sum(sum);
-        for (; i < row.Length; i++) total += w[i] = Math.Exp(row[i] - (double)shift);
-        return total;
     }
 
     /// <summary>The k-th largest value (k &gt;= 1), NaN ranking above +inf as in torch.topk; a quickselect on a pooled copy.</summary>

@@ -48,6 +48,29 @@ public static class ScoreRows
     }
 
     /// <summary>
+    /// w_i = exp(row_i - shift) in float64 (0 for -inf), vectorised; returns their sum, accumulated in four lanes
+    /// then the tail: a fixed order, so the same row gives the same bits on every machine with this code.
+    /// </summary>
+    public static double ExpShifted(ReadOnlySpan<float> row, float shift, Span<double> w)
+    {
+        int i = 0;
+        var sum = Vector256<double>.Zero;
+        var shiftV = Vector256.Create((double)shift);
+        for (; i + 8 <= row.Length; i += 8)
+        {
+            var x = Vector256.Create(row.Slice(i, 8));
+            var lower = Vector256.Exp(Vector256.WidenLower(x) - shiftV);
+            var upper = Vector256.Exp(Vector256.WidenUpper(x) - shiftV);
+            lower.CopyTo(w.Slice(i, 4));
+            upper.CopyTo(w.Slice(i + 4, 4));
+            sum += lower + upper;
+        }
+        double total = Vector256.Sum(sum);
+        for (; i < row.Length; i++) total += w[i] = Math.Exp(row[i] - (double)shift);
+        return total;
+    }
+
+    /// <summary>
     /// log Σ exp(x_i) as torch.logsumexp computes it: the row maximum m (0 when infinite) is shifted out,
     /// m + log Σ exp(x_i - m); the exponentials are summed in double.
     /// </summary>
