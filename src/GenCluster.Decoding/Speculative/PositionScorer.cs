@@ -29,19 +29,20 @@ public sealed class PositionScorer(ILogitsProcessor pipeline)
 
     /// <summary>
     /// Processed scores of every row of <paramref name="logits"/> [rows, V] (a verifying forward's outputs): row i
-    /// follows <paramref name="context"/> + the first i tokens of <paramref name="extra"/>. CPU float32 rows are read in place.
+    /// follows <paramref name="context"/> + the first i tokens of <paramref name="extra"/>. The rows are copied now
+    /// and processed on first access, since acceptance stops reading at the first rejection.
     /// </summary>
-    public float[][] ProcessRows(IReadOnlyList<long> context, IReadOnlyList<long> extra, Tensor logits)
+    public IReadOnlyList<float[]> ProcessRows(IReadOnlyList<long> context, IReadOnlyList<long> extra, Tensor logits)
     {
         using var scope = NewDisposeScope();
         var rows = ScoreRows.Readable(logits) ? logits : logits.detach().to(ScalarType.Float32).cpu().contiguous();
-        var result = new float[rows.shape[0]][];
-        for (int i = 0; i < result.Length; i++)
+        var copies = new float[rows.shape[0]][];
+        for (int i = 0; i < copies.Length; i++) copies[i] = ScoreRows.Row(rows, i).ToArray();
+        return new LazyRows<float[]>(copies.Length, i =>
         {
-            result[i] = ScoreRows.Row(rows, i).ToArray();
-            Score(context, extra, i, result[i]);
-        }
-        return result;
+            Score(context, extra, i, copies[i]);
+            return copies[i];
+        });
     }
 
     /// <summary>Runs the processors' row form on <paramref name="scores"/> in place, with input ids context + extra[..extraCount].</summary>

@@ -67,7 +67,7 @@ public sealed class SpeculativeDecoder : SingleSequenceRun
         var scores = Scorer.ProcessRows(context, drafts, logits);
         var verdict = Sampling.IsGreedy
             ? SpeculativeAcceptance.Greedy(drafts, scores)
-            : SpeculativeAcceptance.Sample(drafts, proposal.Distributions, scores.Select(s => CategoricalDraw.Probabilities(s)).ToArray(), Seed, firstIndex);
+            : SpeculativeAcceptance.Sample(drafts, proposal.Distributions, new LazyRows<double[]>(scores.Count, i => CategoricalDraw.Probabilities(scores[i])), Seed, firstIndex);
         Rounds++;
         Proposed += drafts.Count;
         Accepted += verdict.Accepted;
