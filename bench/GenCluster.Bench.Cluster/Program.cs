@@ -14,7 +14,13 @@ using GenCluster.Silo;
 // (in-process, gateway, in-process, ...) so that both see the same machine load; reported: the medians of --runs
 // runs each and the median of the per-pair ratios, the A/B figure on a shared, noisy machine.
 // Usage: dotnet run -c Release --project bench/GenCluster.Bench.Cluster -- [--model DIR] [--new-tokens 200] [--runs 5] [--out bench/cluster/results.json]
+// With --concurrent 1,4,8 it measures concurrent streams instead, batched and round-robin (ConcurrentStreams.cs).
 var options = new BenchOptions(args);
+if (options.Find("concurrent") is { } concurrent)
+{
+    await ConcurrentStreams.RunAsync(options, concurrent);
+    return;
+}
 string Opt(string name, string fallback) => options.Get(name, fallback);
 var dir = Opt("model", Path.Combine("..", "shared", "fixtures", "models", "llama-tiny"));
 int newTokens = int.Parse(Opt("new-tokens", "200")), runs = int.Parse(Opt("runs", "5"));

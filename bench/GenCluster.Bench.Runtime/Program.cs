@@ -11,6 +11,7 @@ using GenCluster.Sampling;
 // Usage: dotnet run -c Release --project bench/GenCluster.Bench.Runtime -- [--shape smollm2-135m|tiny]
 //        [--new-tokens 128] [--prompt-tokens 32] [--batches 1,8] [--bandwidth-gb 2] [--dtypes float32,bfloat16,int8]
 //        [--fast-path on,off] [--kv-cache on,off] [--model DIR (a real model instead of the random checkpoint)] [--out FILE]
+//        [--fused-pass 1,5,9 (instead of decoding: the cost of one forward of T tokens of one sequence, FusedPassCost.cs)]
 var options = new BenchOptions(args);
 string Opt(string name, string fallback) => options.Get(name, fallback);
 var shape = Opt("shape", "smollm2-135m") == "tiny" ? LlamaShape.Tiny : LlamaShape.SmolLM2_135M;
@@ -21,6 +22,7 @@ var outPath = Opt("out", "");
 var dtypes = Opt("dtypes", "float32").Split(',');
 var fastPaths = Opt("fast-path", "on").Split(',').Select(v => v == "on").ToArray();
 var kvModes = Opt("kv-cache", "on,off").Split(',').Select(v => v == "on").ToArray();
+var fusedPass = options.Find("fused-pass")?.Split(',').Select(int.Parse).ToArray();
 
 Console.Error.WriteLine($"measuring memory read bandwidth over {bandwidthGb} GB ...");
 double bandwidth = MemoryBandwidth.MeasureGBps((long)(bandwidthGb * 1e9));
@@ -41,6 +43,11 @@ foreach (var fast in fastPaths)
     int vocab = loaded.Config.VocabSize;
     double bytesPerWeight = dtype switch { "bfloat16" => 2, "int8" => 1 + 4.0 / 32, _ => 4 };
     double tokenBytes = WeightElements(loaded) * bytesPerWeight;
+    if (fusedPass is not null)
+    {
+        runs.Add(new JsonObject { ["dtype"] = dtype, ["fast_path"] = fast, ["fused_pass"] = FusedPassCost.Measure(loaded.Model, fusedPass) });
+        continue;
+    }
     foreach (var cached in kvModes)
     foreach (int batch in batches)
     {

@@ -1,7 +1,8 @@
 // Tokens/s and target forwards per generated token of autoregressive, speculative (K = 2, 4, 8), prompt-lookup and
 // Medusa decoding, greedy and T = 0.7, on one target (+ draft + Medusa heads).
 // Usage: dotnet run -c Release --project bench/GenCluster.Bench.Speculative -- [--target DIR] [--draft DIR] [--heads DIR]
-//        [--prompt TEXT | --prompt-ids 1,2,3] [--max-new-tokens 128] [--repeats 3] [--output bench/speculative/results.json]
+//        [--draft-dtype auto|float32|bfloat16|int8] [--prompt TEXT | --prompt-ids 1,2,3] [--max-new-tokens 128] [--repeats 3] [--medusa-nodes 4,8,16]
+//        [--output bench/speculative/results.json]
 // Defaults: models/default, models/default-draft, models/default-medusa of the repository.
 using System.Diagnostics;
 using System.Text.Json;
@@ -29,7 +30,8 @@ int repeats = int.Parse(flags.Get("repeats", "3"));
 var output = flags.Get("output", Path.Combine(root, "bench", "speculative", "results.json"));
 
 using var target = ModelLoader.Load(targetDir);
-using var draft = Directory.Exists(draftDir) ? ModelLoader.Load(draftDir) : null;
+// --draft-dtype int8: e.g. the target's own checkpoint quantized as its draft (self-speculation on a memory-bound target).
+using var draft = Directory.Exists(draftDir) ? ModelLoader.Load(draftDir, new LoadOptions { Dtype = flags.Get("draft-dtype", "auto") }) : null;
 using var heads = Directory.Exists(headsDir) ? MedusaHeads.Load(headsDir) : null;
 var prompt = Prompt(flags, targetDir);
 Console.WriteLine($"target {targetDir}, draft {(draft is null ? "none" : draftDir)}, heads {(heads is null ? "none" : headsDir)}, prompt {prompt.Length} tokens, {maxNew} new tokens, {Environment.ProcessorCount} cores");
@@ -44,6 +46,9 @@ methods.Add(("prompt_lookup K=4", r => SpeculativeDecoder.WithPromptLookup(targe
 if (heads is not null)
 {
     methods.Add(("medusa", r => new MedusaDecoder(target.Model, heads, r)));
+    // --medusa-nodes 4,8,16: greedy Medusa with sparse trees of these sizes too (what a tree costs on this device).
+    foreach (var nodes in (flags.Find("medusa-nodes") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse))
+        methods.Add(($"medusa nodes={nodes}", r => new MedusaDecoder(target.Model, heads, r, new MedusaOptions { Tree = MedusaTree.Sparse(heads.Config.NumHeads, nodes) })));
     methods.Add(("medusa typical", r => new MedusaDecoder(target.Model, heads, r, new MedusaOptions { Acceptance = MedusaAcceptance.Typical })));
 }
 
@@ -55,7 +60,7 @@ foreach (var (mode, sampling) in new[] { ("greedy", new SamplingParams { MaxNewT
     IReadOnlyList<long>? reference = null;
     foreach (var (name, create) in methods)
     {
-        if (name == "medusa typical" && mode == "greedy") continue;
+        if (name == "medusa typical" && mode == "greedy" || name.StartsWith("medusa nodes=") && mode != "greedy") continue;
         var request = new GenerationRequest { Prompts = [prompt], Sampling = sampling, EosTokenIds = [] };
         Run(create, request); // warm-up
         var runs = Enumerable.Range(0, repeats).Select(_ => Run(create, request)).OrderBy(x => x.Seconds).ToList();

@@ -17,6 +17,7 @@ internal static class GenerateCommand
         public readonly Option<string?> InputIds = CliOption.Create<string?>("--input-ids", "prompt as comma-separated token ids, e.g. 1,2,3");
         public readonly Option<string?> Method = CliOption.Create<string?>("--method", "greedy|unconstrained|top_k|top_p|min_p|typical|epsilon|eta");
         public readonly Option<string?> Preset = CliOption.Create<string?>("--preset", "creative|precise|balanced|deterministic");
+        public readonly Option<bool?> DoSample = CliOption.Create<bool?>("--do_sample", "sample (true) or decode greedily (false), as transformers' do_sample; default: sample when a sampling flag is given, else the model's generation_config.json");
         public readonly Option<double?> Temperature = CliOption.Create<double?>("--temperature", "softmax temperature (0 = greedy)");
         public readonly Option<int?> TopK = CliOption.Create<int?>("--top_k", "keep the k most likely tokens");
         public readonly Option<double?> TopP = CliOption.Create<double?>("--top_p", "nucleus sampling mass");
@@ -136,10 +137,14 @@ internal static class GenerateCommand
             Logprobs = true,
         };
         var epsilon = r.GetValue(f.Epsilon);
+        if (samplingMethod is not null && r.GetResult(f.DoSample) is not null)
+            throw new UsageException($"--do_sample conflicts with --method {samplingMethod} (the method decides whether to sample)");
         if (samplingMethod is not null) return SamplingMethods.Apply(samplingMethod, p, epsilon);
         if (epsilon is { } cut) p = p with { EpsilonCutoff = cut };
-        // Without --method, any sampling flag means sampling (as the classic scripts do); none means the model's default.
+        // Without --method, any sampling flag means sampling (as the classic scripts do); none means the model's default;
+        // --do_sample says it explicitly either way.
         bool samplingFlag = new Option[] { f.Temperature, f.TopK, f.TopP, f.MinP, f.TypicalP, f.Epsilon }.Any(o => r.GetResult(o) is not null);
+        if (r.GetValue(f.DoSample) is { } doSample) return (p with { DoSample = doSample }).Validate();
         return (r.GetValue(f.Preset) is null ? p with { DoSample = samplingFlag || (defaults?.DoSample ?? false) } : p).Validate();
     }
 

@@ -12,7 +12,7 @@ namespace GenCluster.Decoding;
 /// forward pass, so a host can persist, interleave or cancel between steps. Sequence i draws with seed
 /// Derive(seed, i) at step = its token index, so a session rebuilt from its tokens continues identically.
 /// </summary>
-public sealed class GenerationSession : IGenerationRun
+public sealed class GenerationSession : IBatchableRun
 {
     sealed class Sequence(int prompt, ulong seed, ITextStream? text, StopStringMatcher stops, ITokenConstraint? constraint)
     {
@@ -84,14 +84,41 @@ public sealed class GenerationSession : IGenerationRun
     public GenerationStats Stats => new(_prompts.Sum(x => x.Length) * _request.Sampling.N, _sequences.Sum(s => s.Generated.Count), _forwardPasses, _clock.Elapsed.TotalSeconds);
 
     /// <summary>Runs one forward pass and returns one event per running sequence.</summary>
-    public IReadOnlyList<GenerationEvent> Step()
+    public IReadOnlyList<GenerationEvent> Step() => IsFinished ? [] : Sample(Forward);
+
+    /// <summary>
+    /// The pass the next step needs when it is a plain cached decode step (one new token per running sequence on this
+    /// session's KV cache); null when the next step runs its own forward (the prefill, a sliding-window restart) or the
+    /// session has finished. The step's clock starts here.
+    /// </summary>
+    public CachedForward? NextForward()
     {
-        if (IsFinished) return [];
+        if (IsFinished || !DecodesFromCache) return null;
+        _clock.Start();
+        return new CachedForward(DecodeRequest(), _cache!);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<GenerationEvent> Step(ForwardResult decoded)
+    {
+        if (IsFinished || !DecodesFromCache) throw new InvalidOperationException("Step(result) finishes the pass NextForward returned; this session has none pending");
+        if (decoded.Logits.shape is not [var rows, 1, _] || rows != _active.Count)
+            throw new ArgumentException($"expected logits [{_active.Count}, 1, vocab] for the running sequences, got [{string.Join(", ", decoded.Logits.shape)}]", nameof(decoded));
+        return Sample(() =>
+        {
+            _forwardPasses++;
+            return decoded.Logits.select(1, 0);
+        });
+    }
+
+    /// <summary>Gets the logits [active, vocab] of a forward pass, chooses every running sequence's next token and retires finished ones.</summary>
+    IReadOnlyList<GenerationEvent> Sample(Func<Tensor> forward)
+    {
         _clock.Start();
         try
         {
             using var scope = NewDisposeScope();
-            var logits = Forward();
+            var logits = forward();
             var events = new GenerationEvent[_active.Count];
             foreach (var group in Enumerable.Range(0, _active.Count).GroupBy(r => _sequences[_active[r]].Prompt))
                 Choose(group.Key, group.ToArray(), logits, events);
@@ -111,14 +138,20 @@ public sealed class GenerationSession : IGenerationRun
         return events;
     }
 
+    /// <summary>Whether the next step feeds each running sequence's last token to the cache (else it prefills a new cache).</summary>
+    bool DecodesFromCache => _cache is not null && _request.UseKvCache
+        && !(_request.Overflow == ContextOverflow.Slide && _active.Any(i => ContextLength(i) > _model.Config.MaxPositions));
+
+    /// <summary>Each running sequence's last token, one per cache row.</summary>
+    ForwardRequest DecodeRequest() => ForwardRequest.Step(_active.Select(i => _sequences[i].Generated[^1]).ToArray());
+
     /// <summary>Logits [active, vocab] for the next token of every running sequence.</summary>
     Tensor Forward()
     {
         _forwardPasses++;
-        bool slideFull = _request.Overflow == ContextOverflow.Slide && _active.Any(i => ContextLength(i) > _model.Config.MaxPositions);
-        if (_cache is not null && _request.UseKvCache && !slideFull)
+        if (DecodesFromCache)
         {
-            using var step = _model.Forward(ForwardRequest.Step(_active.Select(i => _sequences[i].Generated[^1]).ToArray()), _cache);
+            using var step = _model.Forward(DecodeRequest(), _cache!);
             return step.Logits.select(1, 0);
         }
         _cache?.Dispose();

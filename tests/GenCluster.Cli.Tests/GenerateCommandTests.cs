@@ -52,6 +52,24 @@ public class GenerateCommandTests
         Assert.NotEqual(Ids(a), Ids(c));
     }
 
+    [Fact]
+    public async Task DoSampleSamplesAtTheModelDefaultsAndFalseDecodesGreedily()
+    {
+        string[] Args(params string[] extra) => ["generate", "--model", Llama, "--input-ids", "5,6,7", "--max_new_tokens", "16", "--output", "json", .. extra];
+        string Ids(string s) => JsonDocument.Parse(s).RootElement.GetProperty("token_ids").ToString();
+        var greedy = Ids((await CliRunner.RunAsync(Args("--method", "greedy"))).Out);
+        var sampled = Ids((await CliRunner.RunAsync(Args("--do_sample", "--seed", "3"))).Out);
+        var pure = Ids((await CliRunner.RunAsync(Args("--method", "unconstrained", "--seed", "3"))).Out);
+        var forcedGreedy = Ids((await CliRunner.RunAsync(Args("--do-sample", "false", "--temperature", "0.8", "--seed", "3"))).Out);
+
+        Assert.Equal(pure, sampled);
+        Assert.NotEqual(greedy, sampled);
+        Assert.Equal(greedy, forcedGreedy);
+        var (code, _, stderr) = await CliRunner.RunAsync(Args("--method", "top_k", "--do_sample", "false"));
+        Assert.Equal(2, code);
+        Assert.Contains("--do_sample conflicts with --method top_k", stderr);
+    }
+
     [Theory]
     [InlineData("--bogus-flag")]
     [InlineData("--top_p", "1.5")]

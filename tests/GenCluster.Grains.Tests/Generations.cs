@@ -19,10 +19,10 @@ public static class Generations
     public static SamplingSpec Sampled(int tokens, ulong seed = 7) =>
         new() { DoSample = true, Temperature = 1.0, Seed = seed, MaxNewTokens = tokens, MinNewTokens = tokens };
 
-    /// <summary>Token ids of an uninterrupted in-process run of the same request on the same model.</summary>
-    public static long[] Reference(GenerationOrder order)
+    /// <summary>Token ids of an uninterrupted in-process run of the same request on the same model (llama-tiny unless <paramref name="modelDir"/> says).</summary>
+    public static long[] Reference(GenerationOrder order, string? modelDir = null)
     {
-        using var loaded = ModelLoader.Load(Fixtures.Model("llama-tiny"));
+        using var loaded = ModelLoader.Load(modelDir ?? Fixtures.Model("llama-tiny"));
         var s = order.Sampling;
         var request = new GenerationRequest
         {

@@ -26,6 +26,12 @@ public sealed record HostedModel
 
     /// <summary>A Medusa heads folder (vLLM format) trained for this model, loaded beside it (method medusa); null for none.</summary>
     public string? MedusaHeads { get; init; }
+
+    /// <summary>
+    /// Whether the decode steps of concurrent sessions run as one batched forward (continuous batching, see
+    /// ModelExecutor); false runs them one after another, round-robin (for comparisons).
+    /// </summary>
+    public bool BatchDecodeSteps { get; init; } = true;
 }
 
 /// <summary>What a silo serves and how its sessions persist: bound from configuration section "GenCluster".</summary>

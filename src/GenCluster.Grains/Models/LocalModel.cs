@@ -18,7 +18,7 @@ public sealed class LocalModel : IDisposable
         Loaded = loaded;
         Tokenizer = tokenizer;
         Heads = heads;
-        Executor = new ModelExecutor(spec.Name);
+        Executor = new ModelExecutor(spec.Name, loaded.Model, spec.BatchDecodeSteps);
         _vocabulary = new(() => tokenizer is null ? null : new TokenVocabulary(TokenTexts.Of(tokenizer, loaded.Config.VocabSize), JsonEos(loaded.EosTokenIds)));
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using GenCluster.Models.Runtime;
 
 namespace GenCluster.Grains.Models;
 
@@ -7,25 +8,36 @@ namespace GenCluster.Grains.Models;
 /// steps and get a task back, so the grain stays responsive (watchers, cancel) while the device works.
 /// </summary>
 /// <remarks>
-/// Steps of concurrent sessions are served first-in first-out, one forward pass at a time; a decode loop re-queues
-/// itself after each step, so sessions advance in turn (step-level interleaving, the simple form of continuous batching). Fusing the queued decode steps of
-/// several sessions into one batched forward needs the sessions' KV caches to share one batch tensor (rows added
-/// and removed between steps, as vLLM does); the queue is the place where that fusion goes.
+/// Continuous batching across sessions (as vLLM and TGI serve): the sessions' decode loops (<see cref="IDecodeLoop"/>)
+/// advance together in rounds (<see cref="DecodeRounds"/>). Each round asks every active loop for the forward pass its
+/// next step needs, runs all of those as one multi-cache forward (<see cref="ICausalLM.Forward(IReadOnlyList{CachedForward})"/>)
+/// and hands each loop its result to sample from; steps with no pass to share (a prefill, a cancellation, beam search,
+/// speculative and Medusa rounds) run alone in the same round. Each session keeps its own KV cache: on the CPU the
+/// fused Llama pass takes the new tokens of every cache as rows of one set of products and attends each row against
+/// its own cache, so no batch tensor has to be rebuilt as sessions join and leave; other devices and architectures run
+/// the passes one after another with the same results. One-off work (a draft model's forward for another model's
+/// session, cache setup) is queued first-in first-out between rounds.
 /// </remarks>
 public sealed class ModelExecutor : IDisposable
 {
     readonly BlockingCollection<Action> _queue = new();
     readonly Thread _thread;
+    readonly DecodeRounds _rounds;
+    bool _roundQueued; // touched on the executor thread only
 
-    /// <summary>Starts the executor thread for the named model.</summary>
-    public ModelExecutor(string model)
+    /// <summary>
+    /// Starts the executor thread for the named model; <paramref name="network"/> runs the batched decode passes (without
+    /// it, or with <paramref name="batchDecodeSteps"/> false, every loop's step runs alone, round-robin).
+    /// </summary>
+    public ModelExecutor(string model, ICausalLM? network = null, bool batchDecodeSteps = true)
     {
+        _rounds = new DecodeRounds(network, batchDecodeSteps);
         _thread = new Thread(Drain) { IsBackground = true, Name = $"forward:{model}" };
         _thread.Start();
     }
 
-    /// <summary>Steps waiting for the device.</summary>
-    public int Queued => _queue.Count;
+    /// <summary>Steps waiting for the device: queued one-off work plus one step of every running decode loop.</summary>
+    public int Queued => _queue.Count + _rounds.Count;
 
     /// <summary>Runs <paramref name="work"/> on the executor thread.</summary>
     public Task<T> RunAsync<T>(Func<T> work)
@@ -43,32 +55,51 @@ public sealed class ModelExecutor : IDisposable
     public T Invoke<T>(Func<T> work) => Thread.CurrentThread == _thread ? work() : RunAsync(work).GetAwaiter().GetResult();
 
     /// <summary>
-    /// Runs <paramref name="step"/> repeatedly on the executor thread until it returns false, re-queueing itself after
-    /// each call so that the steps of concurrent sessions alternate (round-robin) and the device never waits for a grain turn.
+    /// Runs <paramref name="loop"/> on the executor thread, one step per round with the other sessions' loops (their
+    /// decode passes batched into one forward), until it ends; the task completes then, or fails with the loop's error.
     /// </summary>
-    public Task RunLoopAsync(Func<bool> step)
+    public Task RunLoopAsync(IDecodeLoop loop)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Next()
+        try
         {
-            try { _queue.Add(Run); }
-            catch (InvalidOperationException) { done.TrySetException(new ObjectDisposedException(_thread.Name, "the model executor has stopped")); }
-        }
-        void Run()
-        {
-            bool more;
-            try { more = step(); }
-            catch (Exception e)
+            _queue.Add(() =>
             {
-                done.TrySetException(e);
-                return;
-            }
-            if (more) Next();
-            else done.TrySetResult();
+                _rounds.Add(loop, done);
+                QueueRound();
+            });
         }
-        Next();
+        catch (InvalidOperationException) { done.TrySetException(Stopped()); }
         return done.Task;
     }
+
+    /// <summary>Decode passes that ran batched with other sessions' passes so far.</summary>
+    public long BatchedPasses => _rounds.BatchedPasses;
+
+    /// <summary>Batched forwards run so far (each carrying two or more sessions' decode passes).</summary>
+    public long BatchedForwards => _rounds.BatchedForwards;
+
+    // A round re-queues itself behind the work that arrived meanwhile (draft forwards, new loops), so one-off work
+    // waits at most one round and loops that join mid-run take their first step in the next round.
+    void QueueRound()
+    {
+        if (_roundQueued) return;
+        try
+        {
+            _queue.Add(Round);
+            _roundQueued = true;
+        }
+        catch (InvalidOperationException) { _rounds.Abandon(Stopped()); }
+    }
+
+    void Round()
+    {
+        _roundQueued = false;
+        _rounds.Run();
+        if (_rounds.Count > 0) QueueRound();
+    }
+
+    ObjectDisposedException Stopped() => new(_thread.Name, "the model executor has stopped");
 
     void Drain()
     {

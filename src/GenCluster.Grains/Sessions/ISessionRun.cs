@@ -1,4 +1,5 @@
 using GenCluster.Decoding;
+using GenCluster.Models.Runtime;
 
 namespace GenCluster.Grains.Sessions;
 
@@ -13,6 +14,15 @@ public interface ISessionRun : IDisposable
 
     /// <summary>Runs one step.</summary>
     StepOutput Step();
+
+    /// <summary>
+    /// The forward pass the next step needs, for the executor to batch with other sessions' passes (continuous batching);
+    /// null when the step runs alone (<see cref="Step()"/>): strategies other than plain generation always do.
+    /// </summary>
+    CachedForward? NextForward() => null;
+
+    /// <summary>Finishes the step whose pass <see cref="NextForward"/> returned, given that pass's result.</summary>
+    StepOutput Step(ForwardResult forward) => throw new InvalidOperationException($"{GetType().Name} runs its steps alone; it has no pass to finish");
 
     /// <summary>Ends the running sequences with finish reason cancelled.</summary>
     StepOutput Cancel();

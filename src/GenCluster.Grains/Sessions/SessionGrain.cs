@@ -205,19 +205,14 @@ public sealed partial class SessionGrain(
         }
     }
 
-    // The decode loop runs on the model's executor thread, step after step, handing each step's output over a
-    // channel; this grain turn publishes the events to watchers and persists them, so grain scheduling never stalls
+    // The decode loop runs on the model's executor thread, step after step (batched with the other sessions' decode
+    // steps, see ModelExecutor), handing each step's output over a channel; this grain turn publishes the events to watchers and persists them, so grain scheduling never stalls
     // the device. A step's events travel together, so what is persisted always ends on a step boundary.
     async Task RunAsync()
     {
         var run = _run!;
         var outputs = Channel.CreateUnbounded<StepOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var decode = _lease!.Model.Executor.RunLoopAsync(() =>
-        {
-            if (_stopping) return false;
-            outputs.Writer.TryWrite(_cancelRequested ? run.Cancel() : run.Step());
-            return !run.IsFinished;
-        });
+        var decode = _lease!.Model.Executor.RunLoopAsync(new SessionDecodeLoop(run, outputs.Writer, () => _stopping, () => _cancelRequested));
         _ = decode.ContinueWith(t => outputs.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
         bool cancelled = false;
         try

@@ -1,4 +1,5 @@
 using GenCluster.Decoding;
+using GenCluster.Models.Runtime;
 
 namespace GenCluster.Grains.Sessions;
 
@@ -13,6 +14,13 @@ public sealed class StreamedRun(IGenerationRun run, Func<RunOutcome>? outcome = 
 
     /// <inheritdoc />
     public StepOutput Step() => Output(run.Step());
+
+    /// <inheritdoc />
+    public CachedForward? NextForward() => (run as IBatchableRun)?.NextForward();
+
+    /// <inheritdoc />
+    public StepOutput Step(ForwardResult forward) =>
+        Output(run is IBatchableRun batchable ? batchable.Step(forward) : throw new InvalidOperationException($"{run.GetType().Name} runs its steps alone"));
 
     /// <inheritdoc />
     public StepOutput Cancel() => Output(run.Cancel());

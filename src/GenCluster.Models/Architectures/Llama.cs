@@ -112,6 +112,37 @@ public sealed class Llama : ICausalLM
     }
 
     /// <summary>
+    /// Several passes over their own caches (continuous batching across sessions): on the fused CPU pass, consecutive
+    /// passes it handles are packed into batches of at most <see cref="LlamaDecodeStep.MaxRows"/> new tokens, each one
+    /// fused pass whose products take every row; other passes (long or padded prefills, the torch path) run alone.
+    /// </summary>
+    public IReadOnlyList<ForwardResult> Forward(IReadOnlyList<CachedForward> passes)
+    {
+        if (_decodeStep is null || !FusedDecode) return CachedForward.OneByOne(this, passes);
+        return CachedForward.RunAtomically(passes, FusedGroups(passes),
+            group => group.Count == 1 && !LlamaDecodeStep.Handles(group[0].Request) ? [Forward(group[0].Request, group[0].Cache)] : _decodeStep.Run(group));
+    }
+
+    /// <summary>Sizes of consecutive groups: passes the fused pass handles, packed up to its row limit; every other pass alone.</summary>
+    static IEnumerable<int> FusedGroups(IReadOnlyList<CachedForward> passes)
+    {
+        int size = 0, rows = 0;
+        foreach (var pass in passes)
+        {
+            int tokens = pass.Request.InputIds.Length;
+            bool fused = LlamaDecodeStep.Handles(pass.Request);
+            if (size > 0 && (!fused || rows + tokens > LlamaDecodeStep.MaxRows))
+            {
+                yield return size;
+                (size, rows) = (0, 0);
+            }
+            if (!fused) yield return 1;
+            else (size, rows) = (size + 1, rows + tokens);
+        }
+        if (size > 0) yield return size;
+    }
+
+    /// <summary>
     /// RMSNorm as transformers: normalise in float32, cast back, then scale. x · x and the held epsilon are pow(2) and
     /// + eps without the implicit scalars TorchSharp would create (see HeldScalars; the same numbers: torch's pow
     /// computes an exponent of 2 as x · x).

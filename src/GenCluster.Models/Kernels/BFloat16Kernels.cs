@@ -12,9 +12,17 @@ namespace GenCluster.Models.Kernels;
 /// </summary>
 internal static unsafe class BFloat16Kernels
 {
-    /// <summary>Rows [start, end) of y for <paramref name="batch"/> inputs; 512-bit vectors when <paramref name="wide"/>.</summary>
+    /// <summary>
+    /// Rows [start, end) of y for <paramref name="batch"/> inputs; 512-bit vectors when <paramref name="wide"/>, and then
+    /// 2 to 8 rows go to <see cref="PairKernels"/>, which widen each weight once for every input row.
+    /// </summary>
     public static void Product(ushort* w, int inDim, float* x, int batch, float* y, int outDim, int start, int end, bool wide)
     {
+        if (batch > 1 && wide && PairKernels.Supported)
+        {
+            PairKernels.Product<BFloat16Lanes>(w, inDim, x, batch, y, outDim, start, end);
+            return;
+        }
         var buffer = stackalloc float[SplitFloats(inDim, batch)];
         var split = Split(x, inDim, batch, wide, buffer);
         ProductSplit(w, inDim, x, split, batch, y, outDim, start, end, wide);

@@ -51,15 +51,32 @@ internal static unsafe class Int8Kernels
                 RowBatch(w + (long)o * inDim, scales + (long)o * groups, inDim, q, t, batch, y + o, outDim);
             return;
         }
-        for (int o = start; o < end; o++)
-            for (int b = 0; b < batch; b++)
+        if (wide)
+        {
+            // One factor s_og · t_g per group, multiplied 16 at a time per row rather than one scalar product per group.
+            var factors = stackalloc float[groups + 16];
+            for (int o = start; o < end; o++)
             {
-                sbyte* row = w + (long)o * inDim;
-                float* rowScales = scales + (long)o * groups;
-                short* qb = q + (long)b * inDim;
-                float* tb = t + (long)b * groups;
-                y[(long)b * outDim + o] = wide ? Row512(row, rowScales, inDim, qb, tb) : Row256(row, rowScales, inDim, qb, tb);
+                // The scales are a second, thin stream (4 bytes per 32 weights) whose misses stall each row's start; fetching
+                // them 8 rows ahead, and the start of the row 4 ahead, raised one core's read rate from DRAM from about 13
+                // to about 17 GB/s (576-wide rows, shared machine).
+                Sse.Prefetch0(scales + (long)(o + 8) * groups);
+                Sse.Prefetch0(scales + (long)(o + 8) * groups + 16);
+                Sse.Prefetch0(w + (long)(o + 4) * inDim);
+                Multiply(scales + (long)o * groups, t, factors, groups);
+                y[o] = Row512(w + (long)o * inDim, factors, inDim, q);
             }
+            return;
+        }
+        for (int o = start; o < end; o++) y[o] = Row256(w + (long)o * inDim, scales + (long)o * groups, inDim, q, t);
+    }
+
+    /// <summary>f[g] = s[g] · t[g] for g &lt; <paramref name="count"/>.</summary>
+    static void Multiply(float* s, float* t, float* f, int count)
+    {
+        int g = 0;
+        for (; g + 16 <= count; g += 16) (Vector512.Load(s + g) * Vector512.Load(t + g)).Store(f + g);
+        for (; g < count; g++) f[g] = s[g] * t[g];
     }
 
     /// <summary>q = round(x / t_g) per group of 32 with t_g = max|x_g| / 32767 (t_g = 0 for an all-zero group).</summary>
@@ -122,22 +139,24 @@ internal static unsafe class Int8Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> Scaled512(sbyte* w, short* q, float scale, Vector512<float> acc) =>
+    static Vector512<float> Scaled512(sbyte* w, short* q, float* factor, Vector512<float> acc) =>
         Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(w)), Vector512.Load(q))),
-            Vector512.Create(scale), acc);
+            Vector512.Create(*factor), acc);
 
-    /// <summary><see cref="Row256"/> with 512-bit vectors: one group of 32 per multiply-add.</summary>
+    /// <summary><see cref="Row256"/> with 512-bit vectors: one group of 32 per multiply-add, four accumulators (the FMA latency bound two).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static float Row512(sbyte* w, float* s, int inDim, short* q, float* t)
+    static float Row512(sbyte* w, float* factors, int inDim, short* q)
     {
-        Vector512<float> a0 = default, a1 = default;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         int g = 0, i = 0;
-        for (; i + 2 * Group <= inDim; g += 2, i += 2 * Group)
+        for (; i + 4 * Group <= inDim; g += 4, i += 4 * Group)
         {
-            a0 = Scaled512(w + i, q + i, s[g] * t[g], a0);
-            a1 = Scaled512(w + i + Group, q + i + Group, s[g + 1] * t[g + 1], a1);
+            a0 = Scaled512(w + i, q + i, factors + g, a0);
+            a1 = Scaled512(w + i + Group, q + i + Group, factors + g + 1, a1);
+            a2 = Scaled512(w + i + 2 * Group, q + i + 2 * Group, factors + g + 2, a2);
+            a3 = Scaled512(w + i + 3 * Group, q + i + 3 * Group, factors + g + 3, a3);
         }
-        if (i < inDim) a0 = Scaled512(w + i, q + i, s[g] * t[g], a0);
-        return Vector512.Sum(a0 + a1);
+        for (; i < inDim; g++, i += Group) a0 = Scaled512(w + i, q + i, factors + g, a0);
+        return Vector512.Sum((a0 + a1) + (a2 + a3));
     }
 }

@@ -8,7 +8,8 @@ namespace GenCluster.Models.Kernels;
 /// <summary>
 /// A forward pass of the Llama family over a few new tokens on raw float32 memory, in the manner of llama2.c's run.c:
 /// a decode step (one token per row), a speculative or Medusa tree verification (several tokens of one row, explicit
-/// positions and a tree mask) or a short prefill. Every new token is one activation row, and the whole pass (embedding,
+/// positions and a tree mask) or a short prefill, over one KV cache or several (the decode steps of concurrent sessions,
+/// <see cref="PassRows"/>). Every new token is one activation row, and the whole pass (embedding,
 /// per layer RMSNorm → qkv → RoPE → cache append → attention → o_proj → residual → RMSNorm → gate/up → SwiGLU → down →
 /// residual, final norm, LM head) runs as C# loops and SIMD products on the worker pool, with no torch op but the
 /// output tensors. The numbers are those of <see cref="Llama"/>'s torch path (same formulas and rounding order; sums
@@ -66,38 +67,40 @@ internal sealed unsafe class LlamaDecodeStep : IDisposable
     }
 
     /// <summary>Runs the pass, appending every new token's key/value to <paramref name="cache"/>; logits [batch, new or 1, vocab].</summary>
-    public ForwardResult Run(ForwardRequest request, KvCache cache)
+    public ForwardResult Run(ForwardRequest request, KvCache cache) => Run([new CachedForward(request, cache)])[0];
+
+    /// <summary>
+    /// Runs several passes (each <see cref="Handles"/>, at most <see cref="MaxRows"/> new tokens in all, distinct caches)
+    /// as one: every product takes the rows of all of them, each row's attention reads its own cache. One result per pass.
+    /// </summary>
+    public IReadOnlyList<ForwardResult> Run(IReadOnlyList<CachedForward> passes)
     {
         lock (_gate)
         {
-            var ids = request.InputIds;
-            int batch = ids.GetLength(0), count = ids.GetLength(1), rows = batch * count;
-            foreach (var id in ids)
-                if (id < 0 || id >= _vocab) throw new ArgumentOutOfRangeException(nameof(request), $"token id {id} is outside the vocabulary [0, {_vocab})");
-            var positions = StepLayout.Reserve(request, cache);
-            var step = new StepRows(batch, count, cache.Length, request.TreeMask);
+            foreach (var pass in passes)
+                foreach (var id in pass.Request.InputIds)
+                    if (id < 0 || id >= _vocab) throw new ArgumentOutOfRangeException(nameof(passes), $"token id {id} is outside the vocabulary [0, {_vocab})");
+            var step = PassRows.Reserve(passes);
+            int rows = step.Rows;
             var s = Scratch(rows);
-            s.EnsureSlots(step.Past + count);
-            int outputs = request.Outputs == OutputPositions.All ? count : 1;
-            var logits = empty(new long[] { batch, outputs, _vocab }, ScalarType.Float32);
-            var hidden = request.ReturnHidden ? empty(new long[] { batch, outputs, _hidden }, ScalarType.Float32) : null;
-
-            long maxPosition = 0;
+            s.EnsureSlots(step.MostSlots);
             for (int r = 0; r < rows; r++)
             {
-                Embed(ids[r / count, r % count], s.Residual + (long)r * _hidden);
-                maxPosition = Math.Max(maxPosition, positions[r / count, r % count]);
+                var (p, b, t) = step.Of(r);
+                Embed(step.Passes[p].Request.InputIds[b, t], s.Residual + (long)r * _hidden);
             }
-            var (cos, sin) = _rope.Covering(maxPosition);
+            var (cos, sin) = _rope.Covering(step.MaxPosition);
             float* cosTable = TensorMemory.Floats(cos), sinTable = TensorMemory.Floats(sin);
+            var keys = new nint[passes.Count];
+            var values = new nint[passes.Count];
             for (int l = 0; l < _layers.Length; l++)
             {
                 var layer = _layers[l];
                 RowKernels.RmsNorm(s.Residual, (float*)_inputNorms[l], s.Normed, rows, _hidden, _eps);
                 layer.Qkv.Multiply(s.Normed, rows, s.Qkv);
-                var (keys, values) = cache.LayerMemory(l);
-                AppendRotated(s, step, (float*)keys, (float*)values, cache.Capacity, positions, cosTable, sinTable);
-                Attend(s, step, (float*)keys, (float*)values, cache);
+                for (int p = 0; p < passes.Count; p++) (keys[p], values[p]) = passes[p].Cache.LayerMemory(l);
+                AppendRotated(s, step, keys, values, cosTable, sinTable);
+                Attend(s, step, keys, values);
                 layer.O.Multiply(s.Attended, rows, s.Projected);
                 RowKernels.Add(s.Residual, s.Projected, (long)rows * _hidden);
 
@@ -107,17 +110,42 @@ internal sealed unsafe class LlamaDecodeStep : IDisposable
                 layer.Down.Multiply(s.Gated, rows, s.Projected);
                 RowKernels.Add(s.Residual, s.Projected, (long)rows * _hidden);
             }
-            cache.Commit(count);
-
-            float* final = hidden is null ? s.Normed : TensorMemory.Floats(hidden);
-            if (outputs == count) RowKernels.RmsNorm(s.Residual, _finalNorm, final, rows, _hidden, _eps);
-            else // only each row's last token: its final state packed into row b
-                for (int b = 0; b < batch; b++)
-                    RowKernels.RmsNorm(s.Residual + ((long)b * count + count - 1) * _hidden, _finalNorm, final + (long)b * _hidden, 1, _hidden, _eps);
-            _lmHead.Multiply(final, batch * outputs, TensorMemory.Floats(logits));
+            foreach (var pass in step.Passes) pass.Cache.Commit(pass.Count);
+            var results = Outputs(s, step);
             Steps++;
-            return new ForwardResult(logits, hidden);
+            return results;
         }
+    }
+
+    /// <summary>
+    /// Final norm and LM head over the output rows of every pass at once (packed in <see cref="DecodeScratch.Normed"/>),
+    /// then each pass's logits as a view [batch, outputs, vocab] of the shared logits, and its hidden states if asked.
+    /// </summary>
+    IReadOnlyList<ForwardResult> Outputs(DecodeScratch s, PassRows step)
+    {
+        foreach (var pass in step.Passes)
+        {
+            float* final = s.Normed + (long)pass.FirstOutput * _hidden, residual = s.Residual + (long)pass.FirstRow * _hidden;
+            if (pass.Outputs == pass.Count) RowKernels.RmsNorm(residual, _finalNorm, final, pass.Batch * pass.Count, _hidden, _eps);
+            else // only each row's last token: its final state packed into row b
+                for (int b = 0; b < pass.Batch; b++)
+                    RowKernels.RmsNorm(residual + ((long)b * pass.Count + pass.Count - 1) * _hidden, _finalNorm, final + (long)b * _hidden, 1, _hidden, _eps);
+        }
+        using var logits = empty(new long[] { step.OutputRows, _vocab }, ScalarType.Float32);
+        _lmHead.Multiply(s.Normed, step.OutputRows, TensorMemory.Floats(logits));
+        return step.Passes.Select(pass =>
+        {
+            var shape = new long[] { pass.Batch, pass.Outputs, -1 };
+            using var rows = logits.narrow(0, pass.FirstOutput, pass.Batch * pass.Outputs);
+            Tensor? hidden = null;
+            if (pass.Request.ReturnHidden)
+            {
+                hidden = empty(new long[] { pass.Batch, pass.Outputs, _hidden }, ScalarType.Float32);
+                long bytes = (long)pass.Batch * pass.Outputs * _hidden * sizeof(float);
+                Buffer.MemoryCopy(s.Normed + (long)pass.FirstOutput * _hidden, TensorMemory.Floats(hidden), bytes, bytes);
+            }
+            return new ForwardResult(rows.view(shape), hidden);
+        }).ToArray();
     }
 
     DecodeScratch Scratch(int rows)
@@ -134,37 +162,44 @@ internal sealed unsafe class LlamaDecodeStep : IDisposable
         else Buffer.MemoryCopy(_embed + id * _hidden, destination, _hidden * sizeof(float), _hidden * sizeof(float));
     }
 
-    /// <summary>Rotates q in place and writes rotated k and v into each token's slot of the cache buffers [batch, kv_heads, capacity, d].</summary>
-    void AppendRotated(DecodeScratch s, StepRows step, float* keys, float* values, int capacity, long[,] positions, float* cosTable, float* sinTable)
+    /// <summary>Rotates q in place and writes rotated k and v into each token's slot of its pass's cache buffers [batch, kv_heads, capacity, d].</summary>
+    void AppendRotated(DecodeScratch s, PassRows step, nint[] keys, nint[] values, float* cosTable, float* sinTable)
     {
         int width = _qSize + 2 * _kvSize;
         long bytes = _headDim * sizeof(float);
         for (int r = 0; r < step.Rows; r++)
         {
-            var (b, t) = step.Of(r);
+            var (p, b, t) = step.Of(r);
+            var pass = step.Passes[p];
             float* q = s.Qkv + (long)r * width, k = q + _qSize, v = k + _kvSize;
-            float* cos = cosTable + positions[b, t] * _headDim, sin = sinTable + positions[b, t] * _headDim;
+            long position = pass.Positions[b, t];
+            float* cos = cosTable + position * _headDim, sin = sinTable + position * _headDim;
             for (int h = 0; h < _heads; h++) RowKernels.Rotate(q + h * _headDim, cos, sin, q + h * _headDim, _headDim);
             for (int h = 0; h < _kvHeads; h++)
             {
-                long offset = (((long)b * _kvHeads + h) * capacity + step.Past + t) * _headDim;
-                RowKernels.Rotate(k + h * _headDim, cos, sin, keys + offset, _headDim);
-                Buffer.MemoryCopy(v + h * _headDim, values + offset, bytes, bytes);
+                long offset = (((long)b * _kvHeads + h) * pass.Cache.Capacity + pass.Past + t) * _headDim;
+                RowKernels.Rotate(k + h * _headDim, cos, sin, (float*)keys[p] + offset, _headDim);
+                Buffer.MemoryCopy(v + h * _headDim, (float*)values[p] + offset, bytes, bytes);
             }
         }
     }
 
-    /// <summary>Attention for every (new token, query head) in parallel; the query heads of a group share one key/value head.</summary>
-    void Attend(DecodeScratch s, StepRows step, float* keys, float* values, KvCache cache)
+    /// <summary>
+    /// Attention for every (new token, query head) of every pass in parallel, each against its own cache; the query heads
+    /// of a group share one key/value head.
+    /// </summary>
+    void Attend(DecodeScratch s, PassRows step, nint[] keys, nint[] values)
     {
-        int width = _qSize + 2 * _kvSize, groups = _heads / _kvHeads, capacity = cache.Capacity;
+        int width = _qSize + 2 * _kvSize, groups = _heads / _kvHeads;
         WorkerPool.Shared.Run(step.Rows * _heads, c =>
         {
             int r = c / _heads, h = c % _heads;
-            var (b, t) = step.Of(r);
-            long kvOffset = ((long)b * _kvHeads + h / groups) * capacity * _headDim;
-            CachedAttention.Attend(s.Qkv + (long)r * width + h * _headDim, keys + kvOffset, values + kvOffset, _headDim, step.Past, t, step.Count,
-                step.TreeMask, cache.ValidRow(b), cache.PositionRow(b), _slidingWindow, s.Scores + (long)c * s.ScoreStride, s.Attended + (long)r * _qSize + h * _headDim);
+            var (p, b, t) = step.Of(r);
+            var pass = step.Passes[p];
+            long kvOffset = ((long)b * _kvHeads + h / groups) * pass.Cache.Capacity * _headDim;
+            CachedAttention.Attend(s.Qkv + (long)r * width + h * _headDim, (float*)keys[p] + kvOffset, (float*)values[p] + kvOffset, _headDim,
+                pass.Past, t, pass.Count, pass.Request.TreeMask, pass.Cache.ValidRow(b), pass.Cache.PositionRow(b), _slidingWindow,
+                s.Scores + (long)c * s.ScoreStride, s.Attended + (long)r * _qSize + h * _headDim);
         });
     }
 
@@ -173,16 +208,5 @@ internal sealed unsafe class LlamaDecodeStep : IDisposable
     {
         _scratch?.Dispose();
         _scratch = null;
-    }
-
-    /// <summary>
-    /// The activation rows of a pass: row r is new token t = r mod count of sequence b = r / count, written at cache
-    /// slot past + t.
-    /// </summary>
-    readonly record struct StepRows(int Batch, int Count, int Past, bool[,]? TreeMask)
-    {
-        public int Rows => Batch * Count;
-
-        public (int Sequence, int Token) Of(int row) => (row / Count, row % Count);
     }
 }

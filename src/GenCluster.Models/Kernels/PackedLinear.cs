@@ -138,17 +138,55 @@ public sealed unsafe class PackedLinear : IDisposable
     {
         if (!_kernels || rows < 1)
             throw new InvalidOperationException($"raw products need the CPU kernels and at least one row, got {rows} (kernels: {_kernels})");
+        if (rows > DotKernels.MaxBatch && PairsFit)
+        {
+            MultiplyGroups(x, rows, y);
+            return;
+        }
         for (int first = 0; first < rows; first += DotKernels.MaxBatch)
             MultiplyBatch(x + (long)first * InFeatures, Math.Min(DotKernels.MaxBatch, rows - first), y + (long)first * OutFeatures);
     }
 
+    /// <summary>Whether products of 2 to 8 rows run on <see cref="PairKernels"/> (float32 or bfloat16 weights, 512-bit vectors).</summary>
+    bool PairsFit => PairKernels.Supported && Format is WeightFormat.Float32 or WeightFormat.BFloat16;
+
+    /// <summary>Rows [start, end) of y for 2 to 8 input rows on <see cref="PairKernels"/>.</summary>
+    void Pairs(float* x, int batch, float* y, int start, int end)
+    {
+        if (Format == WeightFormat.BFloat16) PairKernels.Product<BFloat16Lanes>(_w, InFeatures, x, batch, y, OutFeatures, start, end);
+        else PairKernels.Product<Float32Lanes>(_w, InFeatures, x, batch, y, OutFeatures, start, end);
+    }
+
+    /// <summary>
+    /// More than 8 rows in one pool dispatch: each chunk of weight rows serves every group of input rows in turn while
+    /// it is still in L1/L2 (a dispatch per group would stream the whole matrix again from L3 or DRAM per group). The
+    /// groups are balanced (9 rows are 5 + 4, not 8 + 1), so every group has at least two rows for the pair kernels.
+    /// </summary>
+    void MultiplyGroups(float* x, int rows, float* y)
+    {
+        int groups = (rows + DotKernels.MaxBatch - 1) / DotKernels.MaxBatch;
+        Run(ChunkCount, rows, y, (start, end) =>
+        {
+            for (int g = 0, first = 0; g < groups; g++)
+            {
+                int count = (rows - first) / (groups - g);
+                Pairs(x + (long)first * InFeatures, count, y + (long)first * OutFeatures, start, end);
+                first += count;
+            }
+        });
+    }
+
+    int ChunkCount => (OutFeatures + _rowsPerChunk - 1) / _rowsPerChunk;
+
     /// <summary>One group of 1..8 rows.</summary>
     void MultiplyBatch(float* x, int batch, float* y)
     {
-        int chunks = (OutFeatures + _rowsPerChunk - 1) / _rowsPerChunk;
+        int chunks = ChunkCount;
         bool wide = Vector512.IsHardwareAccelerated;
         // Compact formats prepare the inputs once here (on the caller's stack, alive until every chunk is done), not per chunk.
-        if (Format == WeightFormat.BFloat16)
+        if (batch > 1 && PairsFit)
+            Run(chunks, batch, y, (start, end) => Pairs(x, batch, y, start, end));
+        else if (Format == WeightFormat.BFloat16)
         {
             var buffer = stackalloc float[BFloat16Kernels.SplitFloats(InFeatures, batch)];
             var split = BFloat16Kernels.Split(x, InFeatures, batch, wide, buffer);

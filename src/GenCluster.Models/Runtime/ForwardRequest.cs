@@ -78,4 +78,12 @@ public interface ICausalLM : IDisposable
 
     /// <summary>Runs the new tokens through the model, appending their keys/values to <paramref name="cache"/>.</summary>
     ForwardResult Forward(ForwardRequest request, KvCache cache);
+
+    /// <summary>
+    /// Runs several passes, each over its own cache, with the results of running them one after another (up to float
+    /// rounding): one batched pass where the model can fuse them (the Llama family's fused CPU pass takes every new
+    /// token of the batch as one activation row), otherwise one by one. All or nothing: when it throws, no cache has
+    /// grown and no result is left.
+    /// </summary>
+    IReadOnlyList<ForwardResult> Forward(IReadOnlyList<CachedForward> passes) => CachedForward.OneByOne(this, passes);
 }
