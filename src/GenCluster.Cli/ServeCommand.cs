@@ -14,7 +14,9 @@ internal static class ServeCommand
         var httpPort = CliOption.Create<int>("--http-port", "port of the OpenAI-compatible HTTP API (0 picks a free one, -1 turns it off)").WithDefault(8000);
         var apiKey = CliOption.Create<string?>("--api-key", "API key the OpenAI-compatible API asks for (Authorization: Bearer); default $GENCLUSTER_API_KEY, else open");
         var redis = CliOption.Create<string?>("--redis", "Redis connection (e.g. localhost:6379) for clustering, sessions and reminders; default in memory");
-        var command = new Command("serve", "serve models over gRPC and an OpenAI-compatible HTTP API from an all-in-one local cluster") { port, httpPort, apiKey, models, redis };
+        var accelerate = CliOption.Create<string?>("--accelerate", "speculative|medusa|prompt_lookup: run plain single-sequence requests (OpenAI API included) with this method where the model has its draft/heads (as vLLM's speculative config)");
+        accelerate.AcceptOnlyFromAmong("speculative", "medusa", "prompt_lookup");
+        var command = new Command("serve", "serve models over gRPC and an OpenAI-compatible HTTP API from an all-in-one local cluster") { port, httpPort, apiKey, models, redis, accelerate };
         command.SetAction(async (r, cancellation) =>
         {
             var dirs = r.GetValue(models) is { Length: > 0 } given ? given.Select(ModelLocator.Resolve).ToArray() : [ModelLocator.Resolve(null)];
@@ -22,7 +24,7 @@ internal static class ServeCommand
             {
                 GrpcPort = r.GetValue(port), HttpPort = r.GetValue(httpPort), ApiKey = r.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("GENCLUSTER_API_KEY"),
                 SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0,
-                Hosting = new ModelHostingOptions { Models = dirs.SelectMany(Hosted).DistinctBy(m => m.Name).ToList() },
+                Hosting = new ModelHostingOptions { Models = dirs.SelectMany(d => Hosted(d, r.GetValue(accelerate))).DistinctBy(m => m.Name).ToList() },
                 Storage = r.GetValue(redis) is { } connection ? new ClusterStorage { Kind = StorageKind.Redis, RedisConnection = connection } : new ClusterStorage(),
             };
             await using var app = ClusterHost.Build(settings);
@@ -42,18 +44,20 @@ internal static class ServeCommand
 
     /// <summary>
     /// A served folder and its companions, found beside it by name as the shipped models are laid out: "NAME-draft"
-    /// (served too, the draft of method speculative) and "NAME-medusa" (Medusa heads, method medusa).
+    /// (served too, the draft of method speculative) and "NAME-medusa" (Medusa heads, method medusa); with
+    /// <paramref name="accelerate"/> the model runs plain requests with that method when it has the draft or heads it needs.
     /// </summary>
-    static IEnumerable<HostedModel> Hosted(string dir)
+    static IEnumerable<HostedModel> Hosted(string dir, string? accelerate)
     {
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
         var name = Path.GetFileName(full);
         var draft = full + "-draft";
         var heads = full + "-medusa";
-        bool hasDraft = File.Exists(Path.Combine(draft, "config.json"));
+        bool hasDraft = File.Exists(Path.Combine(draft, "config.json")), hasHeads = File.Exists(Path.Combine(heads, "config.json"));
+        bool equipped = accelerate switch { "speculative" => hasDraft, "medusa" => hasHeads, _ => true };
         yield return new HostedModel
         {
-            Name = name, Dir = dir, Draft = hasDraft ? name + "-draft" : null, MedusaHeads = File.Exists(Path.Combine(heads, "config.json")) ? heads : null,
+            Name = name, Dir = dir, Draft = hasDraft ? name + "-draft" : null, MedusaHeads = hasHeads ? heads : null, Accelerate = equipped ? accelerate : null,
         };
         if (hasDraft) yield return new HostedModel { Name = name + "-draft", Dir = draft };
     }

@@ -49,6 +49,32 @@ public sealed class ServeCommandTests
         Assert.Equal(0, await serve);
     }
 
+    [Fact]
+    public async Task AnAcceleratedServerRunsPlainRequestsWithTheDraftBesideTheModel()
+    {
+        var model = Fixtures.Model("llama-tiny");
+        var output = new StringWriter();
+        var served = TextWriter.Synchronized(output);
+        using var stop = new CancellationTokenSource();
+        var serve = CliApp.RunAsync(["serve", "--port", "0", "--http-port", "-1", "--model", model, "--accelerate", "speculative"], served, TextWriter.Null, stop.Token);
+        string address = await AddressAsync(served, output, serve);
+        string[] greedy = ["--input-ids", "1,15,42,7", "--max_new_tokens", "12", "--min_new_tokens", "12", "--output", "json"];
+
+        var remote = await CliRunner.RunAsync(["generate", "--server", address, "--model", "llama-tiny", .. greedy]);
+        var local = await CliRunner.RunAsync(["generate", "--model", model, .. greedy]);
+        stop.Cancel();
+        var bogus = await CliRunner.RunAsync("serve", "--accelerate", "turbo");
+
+        Assert.True(remote.Code == 0, remote.Err);
+        using var remoteJson = JsonDocument.Parse(remote.Out);
+        using var localJson = JsonDocument.Parse(local.Out);
+        Assert.Equal(Fixtures.ReadLongs(localJson.RootElement.GetProperty("token_ids")), Fixtures.ReadLongs(remoteJson.RootElement.GetProperty("token_ids")));
+        Assert.True(remoteJson.RootElement.GetProperty("stats").GetProperty("draft_forward_passes").GetInt32() > 0);
+        Assert.Equal(0, await serve);
+        Assert.Equal(2, bogus.Code);
+        Assert.Contains("turbo", bogus.Err);
+    }
+
     // The synchronized writer locks on itself while writing; read the text under the same lock.
     static async Task<string> AddressAsync(TextWriter served, StringWriter output, Task<int> serve)
     {

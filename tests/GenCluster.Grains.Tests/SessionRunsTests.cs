@@ -162,6 +162,32 @@ public sealed class SessionRunsTests(ClusterFixture fixture)
     }
 
     [Theory]
+    [InlineData(ClusterFixture.MedusaAccelerated)]
+    [InlineData(ClusterFixture.DraftAccelerated)]
+    public async Task AnAcceleratedModelRunsPlainRequestsWithItsHeadsOrDraftAndKeepsTheirTokens(string model)
+    {
+        var greedy = Order(new DecodingSpec(), new SamplingSpec { MaxNewTokens = 24, MinNewTokens = 24 }, model);
+        var (_, info) = await RunAsync(greedy);
+        Assert.Equal(Generations.Reference(greedy with { Model = TestCluster.Model }), info.Sequences.Single().TokenIds);
+        Assert.True(info.Stats.Rounds > 0 && info.Stats.ForwardPasses < 24, $"{info.Stats.Rounds} rounds, {info.Stats.ForwardPasses} target passes");
+        if (model == ClusterFixture.DraftAccelerated) Assert.True(info.Stats.DraftForwardPasses > 0);
+
+        // Several samples per prompt (or alternatives) are not one sequence: they run as asked.
+        var (_, two) = await RunAsync(Order(new DecodingSpec(), new SamplingSpec { DoSample = true, Seed = 4, MaxNewTokens = 8, N = 2 }, model));
+        Assert.Equal((2, 0), (two.Sequences.Length, two.Stats.Rounds));
+    }
+
+    [Fact]
+    public async Task MedusaAccelerationKeepsTheSeededDrawsOfPlainSampling()
+    {
+        var sampled = Order(new DecodingSpec(), Generations.Sampled(40, seed: 9), ClusterFixture.MedusaAccelerated);
+        var (_, info) = await RunAsync(sampled);
+
+        Assert.Equal(Generations.Reference(sampled with { Model = TestCluster.Model }), info.Sequences.Single().TokenIds);
+        Assert.True(info.Stats.Rounds > 0);
+    }
+
+    [Theory]
     [InlineData("no-such-draft", "draft_model", "not served next to model 'llama-tiny'")]
     [InlineData("bad@name", "draft_model", "must not contain '@'")]
     public async Task ADraftNoSiloServesBesideTheModelIsRefusedNamingTheField(string draft, string field, string message)

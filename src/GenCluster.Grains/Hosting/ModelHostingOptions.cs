@@ -28,6 +28,14 @@ public sealed record HostedModel
     public string? MedusaHeads { get; init; }
 
     /// <summary>
+    /// "speculative" (with <see cref="Draft"/>), "medusa" (with <see cref="MedusaHeads"/>, greedy acceptance) or
+    /// "prompt_lookup": the method this silo runs plain single-sequence requests with (one prompt, n = 1, no top
+    /// log-probs), as vLLM applies its speculative config to every request; null runs them as asked. Greedy output stays
+    /// token for token the same; sampled output keeps the target's distribution.
+    /// </summary>
+    public string? Accelerate { get; init; }
+
+    /// <summary>
     /// Whether the decode steps of concurrent sessions run as one batched forward (continuous batching, see
     /// ModelExecutor); false runs them one after another, round-robin (for comparisons).
     /// </summary>

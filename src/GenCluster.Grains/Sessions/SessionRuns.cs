@@ -18,7 +18,7 @@ public static class SessionRuns
     /// <summary>The run of <paramref name="order"/> on <paramref name="model"/>, continuing after <paramref name="log"/> and <paramref name="beam"/>.</summary>
     public static ISessionRun Create(GenerationOrder order, LocalModel model, ModelCatalog catalog, IReadOnlyList<TokenEvent> log, BeamCheckpoint? beam)
     {
-        var d = OrderTranslation.Validate(order.Decoding);
+        var d = Effective(order, model);
         var request = OrderTranslation.ToRequest(order, model);
         Func<ITextStream>? text = model.Tokenizer is null ? null : () => model.NewTextStream()!;
         if (d.Method is "beam" or "cot" && request.Prompts.Count != 1)
@@ -38,6 +38,24 @@ public static class SessionRuns
         }
         catch (ContextOverflowException e) { throw new InvalidRequestException("prompt", e.Message); }
         catch (ArgumentException e) { throw new InvalidRequestException("method", $"method {d.Method}: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// The decoding a session runs on this silo: its order's (validated), or for a plain single-sequence order the
+    /// model's <see cref="Hosting.HostedModel.Accelerate"/> method when this silo has what it needs.
+    /// </summary>
+    public static DecodingSpec Effective(GenerationOrder order, LocalModel model)
+    {
+        var d = OrderTranslation.Validate(order.Decoding);
+        bool plain = d.Method == DecodingSpec.Sample && order.Prompts.Length == 1 && order.Sampling.N == 1 && order.Sampling.TopLogprobs == 0;
+        bool equipped = model.Spec.Accelerate switch
+        {
+            "speculative" => model.Spec.Draft is not null,
+            "medusa" => model.Heads is not null,
+            "prompt_lookup" => true,
+            _ => false,
+        };
+        return plain && equipped ? d with { Method = model.Spec.Accelerate! } : d;
     }
 
     static StreamedRun Sampled(GenerationRequest request, LocalModel model, IReadOnlyList<TokenEvent> log)
