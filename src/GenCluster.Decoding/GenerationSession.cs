@@ -185,24 +185,25 @@ public sealed class GenerationSession : IBatchableRun
             // Constraints mask in place; the processors never modify their input, so without a constraint raw serves as is.
             var scores = constrained ? raw.clone() : raw;
             for (int r = 0; r < seqs.Length; r++) seqs[r].Constraint?.Mask(scores.narrow(0, r, 1));
-            processed = _pipelines[prompt].Process(InputIds(prompt, seqs, logits.device), scores);
+            // CPU float32 rows are processed in place by the row stages; other scores (GPU) by the torch stages.
+            processed = _pipelines[prompt].Process(InputIds(prompt, seqs, out int width), width, scores);
         }
         var choices = TokenSampler.Choose(p, raw, processed, seqs.Select(s => s.Seed).ToArray(), seqs.Select(s => (long)s.Generated.Count).ToArray(), p.TopLogprobs);
         for (int r = 0; r < seqs.Length; r++)
             events[cacheRows[r]] = Append(_active[cacheRows[r]], choices[r]);
     }
 
-    /// <summary>Prompt and generated tokens of each sequence of a group [rows, prompt + generated] (what the processors read).</summary>
-    Tensor InputIds(int prompt, Sequence[] seqs, Device device)
+    /// <summary>Prompt and generated tokens of each sequence of a group, row-major [rows, width = prompt + generated] (what the processors read).</summary>
+    long[] InputIds(int prompt, Sequence[] seqs, out int width)
     {
-        int width = _prompts[prompt].Length + seqs[0].Generated.Count;
+        width = _prompts[prompt].Length + seqs[0].Generated.Count;
         var ids = new long[seqs.Length * width];
         for (int r = 0; r < seqs.Length; r++)
         {
             _prompts[prompt].CopyTo(ids, r * width);
             seqs[r].Generated.CopyTo(ids, r * width + _prompts[prompt].Length);
         }
-        return tensor(ids, new long[] { seqs.Length, width }, device: device);
+        return ids;
     }
 
     GenerationEvent Append(int index, TokenChoice choice)

@@ -19,4 +19,10 @@ public sealed class LogitsChain(IReadOnlyList<ILogitsProcessor> stages) : ILogit
             current = stage.Process(inputIds, current);
         return current.MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public void ProcessRow(ReadOnlySpan<long> inputIds, Span<float> scores)
+    {
+        for (int i = 0; i < Stages.Count; i++) Stages[i].ProcessRow(inputIds, scores);
+    }
 }

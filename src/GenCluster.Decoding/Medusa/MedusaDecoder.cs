@@ -139,7 +139,8 @@ public sealed class MedusaDecoder : SingleSequenceRun
         }
         var p = CategoricalDraw.Probabilities(scores);
         // Children are in rank order: the first plausible one is the heads' best guess.
-        return children.FirstOrDefault(c => TypicalAcceptance.Accepts(p, nodes[c], _options.Epsilon, _options.Delta), -1);
+        int first = TypicalAcceptance.FirstAccepted(p, children.Select(c => nodes[c]).ToArray(), _options.Epsilon, _options.Delta);
+        return first < 0 ? -1 : children[first];
     }
 
     void Replace(Tensor logits, Tensor hidden)

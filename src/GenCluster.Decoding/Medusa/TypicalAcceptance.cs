@@ -16,7 +16,12 @@ public static class TypicalAcceptance
         return Math.Min(epsilon, delta * Math.Exp(-entropy));
     }
 
-    /// <summary>Whether the candidate passes.</summary>
-    public static bool Accepts(ReadOnlySpan<double> p, long candidate, double epsilon, double delta) =>
-        p[(int)candidate] > Threshold(p, epsilon, delta);
+    /// <summary>Position of the first of <paramref name="candidates"/> that passes (the threshold computed once), or -1.</summary>
+    public static int FirstAccepted(ReadOnlySpan<double> p, ReadOnlySpan<long> candidates, double epsilon, double delta)
+    {
+        double threshold = Threshold(p, epsilon, delta);
+        for (int i = 0; i < candidates.Length; i++)
+            if (p[(int)candidates[i]] > threshold) return i;
+        return -1;
+    }
 }

@@ -55,9 +55,11 @@ public static class SpeculativeAcceptance
             double u = SeededUniform.Next(seed, firstIndex + i, SpeculativeStreams.Accept);
             if (qx > 0 && u * qx < p[x]) continue; // u < p/q without dividing; p >= q always accepts
             var residual = new double[p.Length];
-            for (int v = 0; v < p.Length; v++) residual[v] = Math.Max(0, p[v] - (q is null ? (v == x ? 1 : 0) : q[v]));
+            bool mass = false;
+            for (int v = 0; v < p.Length; v++)
+                mass |= (residual[v] = Math.Max(0, p[v] - (q is null ? (v == x ? 1 : 0) : q[v]))) > 0;
             // p == q on the support leaves no residual mass; then rejection had probability 0 up to rounding: keep p.
-            var weights = residual.Any(w => w > 0) ? residual : p;
+            var weights = mass ? residual : p;
             return new Verdict(i, CategoricalDraw.Pick(weights, SeededUniform.Next(seed, firstIndex + i, SpeculativeStreams.Residual)));
         }
         return new Verdict(proposed.Count, CategoricalDraw.Pick(target[^1], SeededUniform.Next(seed, firstIndex + proposed.Count, SpeculativeStreams.Target)));

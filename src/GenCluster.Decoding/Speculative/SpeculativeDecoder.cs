@@ -64,10 +64,10 @@ public sealed class SpeculativeDecoder : SingleSequenceRun
         var proposal = k > 0 ? _proposer.Propose(context, k, Sampling, Scorer, Seed, firstIndex) : DraftProposal.None;
         var drafts = proposal.Tokens;
         var logits = Verify(context, drafts);
-        var scores = Enumerable.Range(0, drafts.Count + 1).Select(i => Scorer.Process(context, drafts.Take(i).ToArray(), logits[i])).ToArray();
+        var scores = Scorer.ProcessRows(context, drafts, logits);
         var verdict = Sampling.IsGreedy
             ? SpeculativeAcceptance.Greedy(drafts, scores)
-            : SpeculativeAcceptance.Sample(drafts, proposal.Distributions, scores.Select(s => CategoricalDraw.Probabilities(s)).ToArray(), Seed, firstIndex);
+            : SpeculativeAcceptance.Sample(drafts, proposal.Distributions, new LazyRows<double[]>(scores.Count, i => CategoricalDraw.Probabilities(scores[i])), Seed, firstIndex);
         Rounds++;
         Proposed += drafts.Count;
         Accepted += verdict.Accepted;

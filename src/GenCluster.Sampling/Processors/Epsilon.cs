@@ -24,4 +24,13 @@ public sealed class Epsilon(double epsilon, int minTokensToKeep = 1) : ILogitsPr
         var remove = Removal.BelowProbability(scores, probs, threshold, MinTokensToKeep);
         return Removal.Apply(scores, remove).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public void ProcessRow(ReadOnlySpan<long> inputIds, Span<float> scores)
+    {
+        using var probabilities = new PooledRow<double>(scores.Length);
+        var p = probabilities.Span;
+        if (!RowRemoval.Softmax(scores, p, out _, out _)) return;
+        RowRemoval.RemoveBelowProbability(scores, p, (float)Cutoff, MinTokensToKeep);
+    }
 }

@@ -29,4 +29,15 @@ public sealed class Eta(double epsilon, int minTokensToKeep = 1) : ILogitsProces
         var remove = Removal.BelowProbability(scores, probs, eta, MinTokensToKeep);
         return Removal.Apply(scores, remove).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public void ProcessRow(ReadOnlySpan<long> inputIds, Span<float> scores)
+    {
+        using var probabilities = new PooledRow<double>(scores.Length);
+        var p = probabilities.Span;
+        if (!RowRemoval.Softmax(scores, p, out var max, out var logSum)) return;
+        float epsilon = (float)Cutoff;
+        double eta = Math.Min(epsilon, MathF.Sqrt(epsilon) * Math.Exp(-RowRemoval.Entropy(scores, p, max, logSum)));
+        RowRemoval.RemoveBelowProbability(scores, p, eta, MinTokensToKeep);
+    }
 }

@@ -19,13 +19,24 @@ public sealed class LogitBias : ILogitsProcessor
     /// <inheritdoc />
     public Tensor Process(Tensor inputIds, Tensor scores)
     {
-        var vocab = scores.shape[^1];
-        var outside = ids.Where(id => id >= vocab).ToArray();
-        if (outside.Length > 0)
-            throw new ArgumentOutOfRangeException(nameof(scores), $"logit_bias names token ids outside the vocabulary of {vocab}: {string.Join(", ", outside)}");
+        CheckVocabulary(scores.shape[^1]);
         using var scope = NewDisposeScope();
         var index = tensor(ids, device: scores.device);
         var values = tensor(biases, device: scores.device).to(scores.dtype).expand(scores.shape[0], ids.Length);
         return scores.index_add(1, index, values, 1).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public void ProcessRow(ReadOnlySpan<long> inputIds, Span<float> scores)
+    {
+        CheckVocabulary(scores.Length);
+        for (int i = 0; i < ids.Length; i++) scores[(int)ids[i]] += biases[i];
+    }
+
+    void CheckVocabulary(long vocab)
+    {
+        var outside = ids.Where(id => id >= vocab).ToArray();
+        if (outside.Length > 0)
+            throw new ArgumentOutOfRangeException("scores", $"logit_bias names token ids outside the vocabulary of {vocab}: {string.Join(", ", outside)}");
     }
 }

@@ -27,4 +27,12 @@ public sealed class MinNewTokens(int promptLength, int minNewTokens, IReadOnlyLi
         var index = tensor(inVocab, device: scores.device);
         return scores.index_fill(1, index, float.NegativeInfinity).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public void ProcessRow(ReadOnlySpan<long> inputIds, Span<float> scores)
+    {
+        if (inputIds.Length - PromptLength >= MinTokens) return;
+        foreach (var id in eos)
+            if (id >= 0 && id < scores.Length) scores[(int)id] = float.NegativeInfinity;
+    }
 }

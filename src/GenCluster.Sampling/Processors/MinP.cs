@@ -1,3 +1,4 @@
+using GenCluster.Sampling.Samplers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,5 +29,22 @@ public sealed class MinP(double minP, int minTokensToKeep = 1) : ILogitsProcesso
         var sortedRemove = remove.gather(-1, indices);
         Removal.Keep(sortedRemove, 0, MinTokensToKeep);
         return Removal.ApplySorted(scores, sortedRemove, indices).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>p_i &lt; min_p * p_max is w_i &lt; min_p with w_i = exp(s_i - max s) (w_max = 1), compared in float64.</remarks>
+    public void ProcessRow(ReadOnlySpan<long> inputIds, Span<float> scores)
+    {
+        float max = ScoreRows.Max(scores);
+        if (!float.IsFinite(max)) return; // torch's probabilities are NaN: nothing compares below the threshold
+        using var weights = new PooledRow<double>(scores.Length);
+        var w = weights.Span;
+        ScoreRows.ExpShifted(scores, max, w);
+        using var kept = new PooledRow<bool>(scores.Length);
+        var keep = kept.Span;
+        if (MinTokensToKeep > 1) RowRemoval.MarkHighest(scores, MinTokensToKeep, keep);
+        else keep.Clear();
+        for (int i = 0; i < scores.Length; i++)
+            if (w[i] < Fraction && !keep[i]) scores[i] = float.NegativeInfinity;
     }
 }

@@ -30,6 +30,14 @@ public sealed class NoRepeatNgram(int size) : ILogitsProcessor
         return flat.view(scores.shape).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc />
+    public void ProcessRow(ReadOnlySpan<long> inputIds, Span<float> scores)
+    {
+        if (inputIds.Length + 1 < Size) return;
+        foreach (var token in BannedTokens(inputIds))
+            scores[RowTokens.Index(token, scores.Length)] = float.NegativeInfinity;
+    }
+
     /// <summary>Tokens that would complete an n-gram already present in <paramref name="tokens"/>.</summary>
     IEnumerable<long> BannedTokens(ReadOnlySpan<long> tokens)
     {

@@ -29,4 +29,23 @@ public sealed class PresenceFrequencyPenalty(double presence, double frequency, 
         var penalty = counts.mul(Frequency).add_(counts.gt(0).to(scores.dtype).mul_(Presence));
         return scores.sub(penalty).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public void ProcessRow(ReadOnlySpan<long> inputIds, Span<float> scores)
+    {
+        if (inputIds.Length <= PromptLength) return;
+        var generated = inputIds[PromptLength..];
+        using var buffer = new PooledRow<int>(scores.Length);
+        var counts = buffer.Span; // only the generated tokens' entries are used, so only they are cleared
+        foreach (var id in generated) counts[RowTokens.Index(id, scores.Length)] = 0;
+        foreach (var id in generated) counts[(int)id]++;
+        float frequency = (float)Frequency, presence = (float)Presence;
+        foreach (var id in generated)
+        {
+            int j = (int)id;
+            if (counts[j] == 0) continue; // already penalised
+            scores[j] -= counts[j] * frequency + presence; // float32 steps as the torch form: c * f, + 1 * presence, then subtracted
+            counts[j] = 0;
+        }
+    }
 }

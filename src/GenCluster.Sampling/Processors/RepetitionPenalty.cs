@@ -22,4 +22,20 @@ public sealed class RepetitionPenalty(double penalty) : ILogitsProcessor
         var penalised = where(seen.lt(0), seen.mul(Penalty), seen.div(Penalty));
         return scores.scatter(1, ids, penalised).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public void ProcessRow(ReadOnlySpan<long> inputIds, Span<float> scores)
+    {
+        using var buffer = new PooledRow<bool>(scores.Length);
+        var seen = buffer.Span;
+        seen.Clear();
+        float penalty = (float)Penalty;
+        foreach (var id in inputIds)
+        {
+            int j = RowTokens.Index(id, scores.Length);
+            if (seen[j]) continue; // once per token, as the gather-then-scatter above
+            seen[j] = true;
+            scores[j] = scores[j] < 0 ? scores[j] * penalty : scores[j] / penalty;
+        }
+    }
 }

@@ -20,4 +20,8 @@ public sealed class TopK(int k, int minTokensToKeep = 1) : ILogitsProcessor
         var kth = scores.topk(k).values.narrow(-1, k - 1, 1);
         return Removal.Apply(scores, scores.lt(kth)).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public void ProcessRow(ReadOnlySpan<long> inputIds, Span<float> scores) =>
+        RowRemoval.RemoveBelow(scores, RowRemoval.KthLargest(scores, Math.Min(K, scores.Length)));
 }

@@ -32,4 +32,43 @@ public sealed class Typical(double mass, int minTokensToKeep = 1) : ILogitsProce
         Removal.Keep(remove, 0, MinTokensToKeep);
         return Removal.ApplySorted(scores, remove, indices).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The distances are float32 from log p = (s - max) - log Σ exp(s - max), the steps of torch's log_softmax, so
+    /// tokens with equal scores have equal distances; ties in distance are ordered by index (a stable sort).
+    /// Entries already -inf are left out of the sort (they would sort last and stay -inf).
+    /// </remarks>
+    public void ProcessRow(ReadOnlySpan<long> inputIds, Span<float> scores)
+    {
+        int vocab = scores.Length;
+        using var probabilities = new PooledRow<double>(vocab);
+        var p = probabilities.Span;
+        if (!RowRemoval.Softmax(scores, p, out var max, out var logSum)) return;
+        float entropy = (float)RowRemoval.Entropy(scores, p, max, logSum), logSumF = (float)logSum;
+        using var sortKeys = new PooledRow<ulong>(vocab);
+        using var distances = new PooledRow<float>(vocab);
+        Span<ulong> keys = sortKeys.Span;
+        Span<float> distance = distances.Span;
+        int count = 0;
+        for (int i = 0; i < vocab; i++)
+        {
+            if (float.IsNegativeInfinity(scores[i])) continue;
+            distance[i] = MathF.Abs(-(scores[i] - max - logSumF) - entropy);
+            keys[count++] = RowRemoval.SortKey(distance[i], i);
+        }
+        var sorted = keys[..count];
+        sorted.Sort();
+        // Keep up to the first position whose cumulative mass reaches the mass (compared in float32, as torch).
+        float mass = (float)Mass;
+        int last = 0;
+        for (double cumulative = 0; last < count - 1; last++)
+            if ((float)(cumulative += p[RowRemoval.IndexOf(sorted[last])]) >= mass) break;
+        float limit = distance[RowRemoval.IndexOf(sorted[last])];
+        for (int j = MinTokensToKeep; j < count; j++)
+        {
+            int i = RowRemoval.IndexOf(sorted[j]);
+            if (distance[i] > limit) scores[i] = float.NegativeInfinity;
+        }
+    }
 }

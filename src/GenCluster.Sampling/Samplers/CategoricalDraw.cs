@@ -1,14 +1,13 @@
-using System.Buffers;
-
 namespace GenCluster.Sampling.Samplers;
 
 /// <summary>
 /// Draws from a categorical distribution by inverse CDF in float64, in vocabulary order, so that a uniform u and a row
-/// of scores determine the token on any machine (no dependence on vectorised or multi-threaded reductions).
+/// of scores determine the token on any machine (the exponentials and their sum are computed in one fixed order by
+/// this code, <see cref="ScoreRows.ExpShifted"/>; no dependence on libtorch's or the C library's kernels or threads).
 /// </summary>
 public static class CategoricalDraw
 {
-    /// <summary>softmax(scores) in float64: w_i = exp(s_i - max s), divided by their sum taken in index order. -inf gives 0.</summary>
+    /// <summary>softmax(scores) in float64: w_i = exp(s_i - max s), divided by their sum. -inf gives 0.</summary>
     public static double[] Probabilities(ReadOnlySpan<float> scores)
     {
         var p = new double[scores.Length];
@@ -22,6 +21,12 @@ public static class CategoricalDraw
     {
         var total = 0.0;
         foreach (var w in weights) total += w;
+        return Pick(weights, total, u);
+    }
+
+    /// <summary><see cref="Pick(ReadOnlySpan{double}, double)"/> with the weights' total already known.</summary>
+    static int Pick(ReadOnlySpan<double> weights, double total, double u)
+    {
         CheckSum(total);
         var target = u * total;
         var cumulative = 0.0;
@@ -39,30 +44,17 @@ public static class CategoricalDraw
     /// <summary>Draws from softmax(scores): Pick over the float64 weights exp(s_i - max s).</summary>
     public static int PickFromScores(ReadOnlySpan<float> scores, double u)
     {
-        var buffer = ArrayPool<double>.Shared.Rent(scores.Length);
-        try
-        {
-            var weights = buffer.AsSpan(0, scores.Length);
-            Weights(scores, weights);
-            return Pick(weights, u);
-        }
-        finally
-        {
-            ArrayPool<double>.Shared.Return(buffer);
-        }
+        using var buffer = new PooledRow<double>(scores.Length);
+        return Pick(buffer.Span, Weights(scores, buffer.Span), u);
     }
 
-    /// <summary>Fills exp(s_i - max s) and returns their sum in index order.</summary>
+    /// <summary>Fills exp(s_i - max s) and returns their sum.</summary>
     static double Weights(ReadOnlySpan<float> scores, Span<double> weights)
     {
-        var max = double.NegativeInfinity;
-        foreach (var s in scores)
-            if (s > max) max = s;
-        if (double.IsNegativeInfinity(max))
+        var max = ScoreRows.Max(scores);
+        if (float.IsNegativeInfinity(max))
             throw new InvalidOperationException("cannot sample: every score is -inf (all tokens were filtered or banned)");
-        var sum = 0.0;
-        for (var i = 0; i < scores.Length; i++)
-            sum += weights[i] = float.IsNegativeInfinity(scores[i]) ? 0 : Math.Exp(scores[i] - max);
+        var sum = ScoreRows.ExpShifted(scores, max, weights);
         CheckSum(sum);
         return sum;
     }

@@ -21,29 +21,13 @@ public static class TokenSampler
     public static TokenChoice[] Greedy(Tensor rawLogits, Tensor processedScores, int topLogprobs = 0)
     {
         CheckShapes(rawLogits, processedScores);
-        if (!ScoreRows.Readable(rawLogits) || !ScoreRows.Readable(processedScores))
-            return Choose(rawLogits, processedScores, topLogprobs, processed => processed.argmax(-1).data<long>().ToArray());
-        var (batch, vocab) = ((int)processedScores.shape[0], (int)processedScores.shape[1]);
-        // Without processors the session passes the raw logits as the processed scores: one log-sum-exp serves both.
-        bool same = ScoreRows.SameMemory(rawLogits, processedScores);
-        var rawLse = new float[batch];
-        var result = new TokenChoice[batch];
-        for (int r = 0; r < batch; r++)
-        {
-            var processed = ScoreRows.Row(processedScores, r);
-            var raw = ScoreRows.Row(rawLogits, r);
-            int chosen = ScoreRows.ArgMax(processed);
-            float processedLse = ScoreRows.LogSumExp(processed);
-            rawLse[r] = same ? processedLse : ScoreRows.LogSumExp(raw);
-            result[r] = new TokenChoice(chosen, processed[chosen] - processedLse, raw[chosen] - rawLse[r], []);
-        }
-        if (topLogprobs <= 0) return result;
-        using var scope = NewDisposeScope();
-        var top = TopLogprobs(rawLogits.detach(), rawLse, Math.Min(topLogprobs, vocab));
-        return result.Select((c, r) => c with { TopLogprobs = top[r] }).ToArray();
+        if (ScoreRows.Readable(rawLogits) && ScoreRows.Readable(processedScores))
+            return ChooseInPlace(rawLogits, processedScores, topLogprobs, static (processed, _) => ScoreRows.ArgMax(processed));
+        return Choose(rawLogits, processedScores, topLogprobs, processed => processed.argmax(-1).data<long>().ToArray());
     }
 
     /// <summary>One multinomial draw per row from softmax(processed); row r uses the uniform of (seeds[r], steps[r], stream 0).</summary>
+    /// <remarks>CPU float32 rows are read in place, as in <see cref="Greedy"/>; the draw is the same function of the same floats either way.</remarks>
     public static TokenChoice[] Sample(Tensor rawLogits, Tensor processedScores, ReadOnlySpan<ulong> seeds, ReadOnlySpan<long> steps, int topLogprobs = 0)
     {
         var batch = (int)processedScores.shape[0];
@@ -51,6 +35,9 @@ public static class TokenSampler
             throw new ArgumentException($"need one seed and one step per row: batch {batch}, got {seeds.Length} seeds and {steps.Length} steps");
         var u = new double[batch];
         for (var r = 0; r < batch; r++) u[r] = SeededUniform.Next(seeds[r], steps[r]);
+        CheckShapes(rawLogits, processedScores);
+        if (ScoreRows.Readable(rawLogits) && ScoreRows.Readable(processedScores))
+            return ChooseInPlace(rawLogits, processedScores, topLogprobs, (processed, r) => CategoricalDraw.PickFromScores(processed, u[r]));
         return Choose(rawLogits, processedScores, topLogprobs, processedCpu =>
         {
             var vocab = (int)processedCpu.shape[1];
@@ -60,6 +47,31 @@ public static class TokenSampler
             Parallel.For(0, batch, r => chosen[r] = CategoricalDraw.PickFromScores(processed.AsSpan(r * vocab, vocab), u[r]));
             return chosen;
         });
+    }
+
+    delegate int RowChoice(ReadOnlySpan<float> processed, int row);
+
+    /// <summary>Chooses from <see cref="ScoreRows.Readable"/> tensors in place: no vocabulary-sized copy, no torch op unless top log-probabilities are asked for.</summary>
+    static TokenChoice[] ChooseInPlace(Tensor rawLogits, Tensor processedScores, int topLogprobs, RowChoice choose)
+    {
+        var (batch, vocab) = ((int)processedScores.shape[0], (int)processedScores.shape[1]);
+        // Without processors the session passes the raw logits as the processed scores: one log-sum-exp serves both.
+        bool same = ScoreRows.SameMemory(rawLogits, processedScores);
+        var rawLse = new float[batch];
+        var result = new TokenChoice[batch];
+        for (int r = 0; r < batch; r++)
+        {
+            var processed = ScoreRows.Row(processedScores, r);
+            var raw = ScoreRows.Row(rawLogits, r);
+            int chosen = choose(processed, r);
+            float processedLse = ScoreRows.LogSumExp(processed);
+            rawLse[r] = same ? processedLse : ScoreRows.LogSumExp(raw);
+            result[r] = new TokenChoice(chosen, processed[chosen] - processedLse, raw[chosen] - rawLse[r], []);
+        }
+        if (topLogprobs <= 0) return result;
+        using var scope = NewDisposeScope();
+        var top = TopLogprobs(rawLogits.detach(), rawLse, Math.Min(topLogprobs, vocab));
+        return result.Select((c, r) => c with { TopLogprobs = top[r] }).ToArray();
     }
 
     static TokenChoice[] Choose(Tensor rawLogits, Tensor processedScores, int topLogprobs, Func<Tensor, long[]> choose)

@@ -144,6 +144,30 @@ public class TokenSamplerTests
     }
 
     [Fact]
+    public void SampleOnCpuRowsInPlaceMatchesTheTorchPath()
+    {
+        var p = new SamplingParams { DoSample = true, Temperature = 0.7, TopP = 0.9 };
+        using var logits = tensor(Logits.Value).unsqueeze(0).expand(64, -1).contiguous();
+        using var ids = zeros(64, 1, dtype: int64);
+        using var processed = LogitsPipeline.Build(p, 1, [2]).Process(ids, logits);
+        var seeds = Enumerable.Range(0, 64).Select(i => (ulong)i * 31).ToArray();
+        var steps = Enumerable.Range(0, 64).Select(i => (long)i).ToArray();
+        // Non-contiguous copies of the same numbers take the torch path.
+        using var rawStrided = logits.t().contiguous().t();
+        using var processedStrided = processed.t().contiguous().t();
+        var fast = TokenSampler.Sample(logits, processed, seeds, steps, topLogprobs: 2);
+        var slow = TokenSampler.Sample(rawStrided, processedStrided, seeds, steps, topLogprobs: 2);
+        Assert.Equal(slow.Select(c => c.TokenId), fast.Select(c => c.TokenId));
+        Assert.True(fast.Select(c => c.TokenId).Distinct().Count() > 3); // the draws really vary
+        for (int r = 0; r < fast.Length; r++)
+        {
+            Assert.Equal(slow[r].Score, fast[r].Score, 1e-5f);
+            Assert.Equal(slow[r].Logprob, fast[r].Logprob, 1e-5f);
+            Assert.Equal(slow[r].TopLogprobs, fast[r].TopLogprobs);
+        }
+    }
+
+    [Fact]
     public void ScoreIsTheProcessedAndLogprobTheRawLogProbability()
     {
         var p = new SamplingParams { DoSample = true, TopK = 3, Temperature = 0.5 };
