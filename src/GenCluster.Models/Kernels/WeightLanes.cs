@@ -50,7 +50,6 @@ internal interface IInputCount
     static abstract int Count { get; }
 }
 
-internal struct Inputs1 : IInputCount { public static int Count => 1; }
 internal struct Inputs2 : IInputCount { public static int Count => 2; }
 internal struct Inputs3 : IInputCount { public static int Count => 3; }
 internal struct Inputs4 : IInputCount { public static int Count => 4; }
