@@ -10,7 +10,7 @@ using GenCluster.Sampling;
 // and the bandwidth-bound limit (bandwidth / weight bytes read per token).
 // Usage: dotnet run -c Release --project bench/GenCluster.Bench.Runtime -- [--shape smollm2-135m|tiny]
 //        [--new-tokens 128] [--prompt-tokens 32] [--batches 1,8] [--bandwidth-gb 2] [--dtypes float32,bfloat16,int8]
-//        [--fast-path on,off] [--kv-cache on,off] [--model DIR (a real model instead of the random checkpoint)] [--out FILE]
+//        [--fast-path on,off] [--kv-cache on,off] [--batch-invariant on,off] [--model DIR (a real model instead of the random checkpoint)] [--out FILE]
 //        [--fused-pass 1,5,9 (instead of decoding: the cost of one forward of T tokens of one sequence, FusedPassCost.cs)]
 var options = new BenchOptions(args);
 string Opt(string name, string fallback) => options.Get(name, fallback);
@@ -22,6 +22,7 @@ var outPath = Opt("out", "");
 var dtypes = Opt("dtypes", "float32").Split(',');
 var fastPaths = Opt("fast-path", "on").Split(',').Select(v => v == "on").ToArray();
 var kvModes = Opt("kv-cache", "on,off").Split(',').Select(v => v == "on").ToArray();
+var invariance = Opt("batch-invariant", "on").Split(',').Select(v => v == "on").ToArray();
 var fusedPass = options.Find("fused-pass")?.Split(',').Select(int.Parse).ToArray();
 
 Console.Error.WriteLine($"measuring memory read bandwidth over {bandwidthGb} GB ...");
@@ -38,8 +39,9 @@ var rng = new Random(5);
 var runs = new JsonArray();
 foreach (var dtype in dtypes)
 foreach (var fast in fastPaths)
+foreach (var invariant in fast ? invariance : [true])
 {
-    using var loaded = ModelLoader.Load(dir, new LoadOptions { Dtype = dtype, CpuKernels = fast });
+    using var loaded = ModelLoader.Load(dir, new LoadOptions { Dtype = dtype, CpuKernels = fast, BatchInvariant = invariant });
     int vocab = loaded.Config.VocabSize;
     double bytesPerWeight = dtype switch { "bfloat16" => 2, "int8" => 1 + 4.0 / 32, _ => 4 };
     double tokenBytes = WeightElements(loaded) * bytesPerWeight;
@@ -56,10 +58,10 @@ foreach (var fast in fastPaths)
         Measure(loaded, request with { Sampling = request.Sampling with { MaxNewTokens = 4 } }); // warm-up
         var (prefill, decode, decodeCpu, generated) = Measure(loaded, request);
         double tps = (generated - batch) / decode;
-        Console.Error.WriteLine($"{dtype} fast_path {fast} batch {batch} kv_cache {cached}: prefill {prefill * 1000:F0} ms, decode {tps:F1} tok/s aggregate ({tps / batch:F1} per sequence), {(generated - batch) / decodeCpu:F1} tokens per CPU second; bound {bandwidth * 1e9 / tokenBytes:F1}");
+        Console.Error.WriteLine($"{dtype} fast_path {fast} batch_invariant {invariant} batch {batch} kv_cache {cached}: prefill {prefill * 1000:F0} ms, decode {tps:F1} tok/s aggregate ({tps / batch:F1} per sequence), {(generated - batch) / decodeCpu:F1} tokens per CPU second; bound {bandwidth * 1e9 / tokenBytes:F1}");
         runs.Add(new JsonObject
         {
-            ["dtype"] = dtype, ["fast_path"] = fast, ["weight_bytes_per_token"] = (long)tokenBytes,
+            ["dtype"] = dtype, ["fast_path"] = fast, ["batch_invariant"] = invariant, ["weight_bytes_per_token"] = (long)tokenBytes,
             ["bandwidth_bound_tokens_per_second"] = Math.Round(bandwidth * 1e9 / tokenBytes, 1),
             ["batch"] = batch, ["kv_cache"] = cached, ["prompt_tokens"] = promptTokens, ["new_tokens"] = newTokens,
             ["prefill_seconds"] = Math.Round(prefill, 4), ["decode_seconds"] = Math.Round(decode, 4),

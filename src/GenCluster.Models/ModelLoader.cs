@@ -22,6 +22,14 @@ public sealed record LoadOptions
 
     /// <summary>"cpu", "cuda" or "cuda:N".</summary>
     public string Device { get; init; } = "cpu";
+
+    /// <summary>
+    /// Give every row of a CPU product the same bits whatever the batch (float32 and bfloat16 on AVX-512; see
+    /// Kernels/README.md, "Batch invariance"): a session's tokens do not depend on what the cluster batched its steps
+    /// with, and a local run gives the tokens a server gives. Off trades that for single-row speed (a one-row product
+    /// then runs the 1-row kernel, whose arithmetic order no batched kernel shares).
+    /// </summary>
+    public bool BatchInvariant { get; init; } = true;
 }
 
 /// <summary>A loaded model folder: the network, its configs and the ids that end generation.</summary>
@@ -52,7 +60,7 @@ public static class ModelLoader
         var config = ModelConfig.Load(modelDir);
         var generation = GenerationConfig.Load(modelDir);
         var device = ParseDevice(options.Device);
-        var precision = Precision.Resolve(options.Dtype, config, device, options.CpuKernels);
+        var precision = Precision.Resolve(options.Dtype, config, device, options.CpuKernels) with { BatchInvariant = options.BatchInvariant };
         using var checkpoint = Checkpoint.Open(modelDir);
         ICausalLM model = config.Family switch
         {
@@ -78,7 +86,7 @@ public static class ModelLoader
 }
 
 /// <summary>How a model computes (activation dtype) and stores its linear weights.</summary>
-public sealed record Precision(ScalarType Compute, WeightFormat Weights, bool CpuKernels)
+public sealed record Precision(ScalarType Compute, WeightFormat Weights, bool CpuKernels, bool BatchInvariant = false)
 {
     /// <summary>
     /// Maps --dtype to a precision. CPU: activations float32; "bfloat16" and "int8" keep linear weights compact for the

@@ -37,7 +37,7 @@ public sealed class Gpt2 : ICausalLM
         PackedLinear Conv1D(string name, long input, long output)
         {
             using var stored = checkpoint.Load(prefix + name + ".weight", new[] { input, output }, dtype, device);
-            return new PackedLinear(stored.t().contiguous(), W(name + ".bias", output), precision.Weights, precision.CpuKernels);
+            return new PackedLinear(stored.t().contiguous(), W(name + ".bias", output), precision.Weights, precision.CpuKernels, precision.BatchInvariant);
         }
         var wte = W("wte.weight", config.VocabSize, h);
         _wpe = W("wpe.weight", config.MaxPositions, h);
@@ -55,7 +55,7 @@ public sealed class Gpt2 : ICausalLM
         bool untied = checkpoint.Contains("lm_head.weight") && !config.TieWordEmbeddings;
         _wte = untied ? wte : null;
         var head = untied ? checkpoint.Load("lm_head.weight", new long[] { config.VocabSize, h }, dtype, device) : wte;
-        _lmHead = new PackedLinear(head, null, precision.Weights, precision.CpuKernels);
+        _lmHead = new PackedLinear(head, null, precision.Weights, precision.CpuKernels, precision.BatchInvariant);
     }
 
     /// <summary>Builds the model from a checkpoint, converting weights to <paramref name="dtype"/> on <paramref name="device"/>.</summary>

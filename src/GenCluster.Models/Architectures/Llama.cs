@@ -45,7 +45,7 @@ public sealed class Llama : ICausalLM
             foreach (var p in parts) p.Dispose();
             return fused;
         }
-        PackedLinear Linear(Tensor weight, Tensor? bias = null) => new(weight, bias, precision.Weights, precision.CpuKernels);
+        PackedLinear Linear(Tensor weight, Tensor? bias = null) => new(weight, bias, precision.Weights, precision.CpuKernels, precision.BatchInvariant);
         bool tied = config.TieWordEmbeddings || !checkpoint.Contains("lm_head.weight");
         var embed = W("model.embed_tokens.weight", v, h);
         _layers = new Layer[config.NumLayers];

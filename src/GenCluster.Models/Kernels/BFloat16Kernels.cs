@@ -14,11 +14,11 @@ internal static unsafe class BFloat16Kernels
 {
     /// <summary>
     /// Rows [start, end) of y for <paramref name="batch"/> inputs; 512-bit vectors when <paramref name="wide"/>, and then
-    /// 1 to 8 rows go to <see cref="PairKernels"/>, which widen each weight once for every input row (batch-invariant rows).
+    /// 2 to 8 rows go to <see cref="PairKernels"/>, which widen each weight once for every input row.
     /// </summary>
     public static void Product(ushort* w, int inDim, float* x, int batch, float* y, int outDim, int start, int end, bool wide)
     {
-        if (wide && PairKernels.Supported)
+        if (batch > 1 && wide && PairKernels.Supported)
         {
             PairKernels.Product<BFloat16Lanes>(w, inDim, x, batch, y, outDim, start, end);
             return;

@@ -8,7 +8,7 @@ namespace GenCluster.Models.Kernels;
 /// Inner loops of the decode matrix products: y[b, o] = Σ_i W[o, i] · x[b, i] for up to 8 input rows, over float32,
 /// bfloat16 (widened in registers: bits &lt;&lt; 16) and int8 weights with one float scale per group of 32 inputs.
 /// AVX2/FMA where present, else portable 256-bit vectors (the JIT lowers them to whatever the CPU has); float32 products
-/// of 1 to 8 rows go to <see cref="PairKernels"/> where the CPU has AVX-512 (a row gives the same bits alone or batched).
+/// of 2 to 8 rows go to <see cref="PairKernels"/> where the CPU has AVX-512.
 /// </summary>
 internal static unsafe class DotKernels
 {
@@ -33,7 +33,7 @@ internal static unsafe class DotKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F32(float* w, int inDim, float* x, int batch, float* y, int outDim, int start, int end)
     {
-        if (PairKernels.Supported)
+        if (batch > 1 && PairKernels.Supported)
         {
             PairKernels.Product<Float32Lanes>(w, inDim, x, batch, y, outDim, start, end);
             return;

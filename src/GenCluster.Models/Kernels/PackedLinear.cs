@@ -17,7 +17,7 @@ public sealed unsafe class PackedLinear : IDisposable
     readonly Tensor _weight;   // float32 / bfloat16 / int8, contiguous
     readonly Tensor? _scales;  // int8: [out, in / 32] float32
     readonly Tensor? _bias;    // float32 [out]
-    readonly bool _kernels;
+    readonly bool _kernels, _batchInvariant;
     readonly int _rowsPerChunk;
     // The kernels' view of the same memory, taken once: the tensors are never replaced while the layer lives.
     readonly void* _w;
@@ -35,9 +35,13 @@ public sealed unsafe class PackedLinear : IDisposable
     /// <summary>Bytes held by weights, scales and bias.</summary>
     public long Bytes => new[] { _weight, _scales, _bias }.Where(t => t is not null).Sum(t => t!.NumberOfElements * t.ElementSize);
 
-    /// <summary>Packs a float weight [out, in] (taking ownership) for CPU kernels or keeps it for torch.</summary>
-    public PackedLinear(Tensor weight, Tensor? bias, WeightFormat format, bool useKernels)
+    /// <summary>
+    /// Packs a float weight [out, in] (taking ownership) for CPU kernels or keeps it for torch; <paramref name="batchInvariant"/>
+    /// runs one-row products on the batched kernels too, so a row's bits do not depend on the batch (Kernels/README.md).
+    /// </summary>
+    public PackedLinear(Tensor weight, Tensor? bias, WeightFormat format, bool useKernels, bool batchInvariant = false)
     {
+        _batchInvariant = batchInvariant;
         OutFeatures = (int)weight.shape[0];
         InFeatures = (int)weight.shape[1];
         bool cpu = weight.device_type == DeviceType.CPU;
@@ -147,7 +151,7 @@ public sealed unsafe class PackedLinear : IDisposable
             MultiplyBatch(x + (long)first * InFeatures, Math.Min(DotKernels.MaxBatch, rows - first), y + (long)first * OutFeatures);
     }
 
-    /// <summary>Whether products of 1 to 8 rows run on <see cref="PairKernels"/> (float32 or bfloat16 weights, 512-bit vectors): batch-invariant rows.</summary>
+    /// <summary>Whether products of 2 to 8 rows (and with batch invariance of 1) run on <see cref="PairKernels"/> (float32 or bfloat16 weights, 512-bit vectors).</summary>
     bool PairsFit => PairKernels.Supported && Format is WeightFormat.Float32 or WeightFormat.BFloat16;
 
     /// <summary>Rows [start, end) of y for 1 to 8 input rows on <see cref="PairKernels"/>.</summary>
@@ -184,7 +188,7 @@ public sealed unsafe class PackedLinear : IDisposable
         int chunks = ChunkCount;
         bool wide = Vector512.IsHardwareAccelerated;
         // Compact formats prepare the inputs once here (on the caller's stack, alive until every chunk is done), not per chunk.
-        if (PairsFit)
+        if (PairsFit && (batch > 1 || _batchInvariant))
             Run(chunks, batch, y, (start, end) => Pairs(x, batch, y, start, end));
         else if (Format == WeightFormat.BFloat16)
         {
