@@ -49,12 +49,14 @@ internal sealed class DecodeRounds(ICausalLM? model, bool batch)
     public void Run()
     {
         var shared = new List<(Member Entry, CachedForward Pass)>();
+        // A lone loop takes its plain step: nothing to share, and no pass to hand over and back.
+        bool batching = batch && model is not null && _loops.Count > 1;
         foreach (var entry in _loops.ToArray())
         {
             CachedForward? pass = null;
             bool going = Advance(entry, () =>
             {
-                pass = batch && model is not null ? entry.Loop.NextForward() : null;
+                pass = batching ? entry.Loop.NextForward() : null;
                 return pass is not null || entry.Loop.Step();
             });
             if (going && pass is not null) shared.Add((entry, pass));
