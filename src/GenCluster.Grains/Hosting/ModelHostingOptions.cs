@@ -12,7 +12,7 @@ public sealed record HostedModel
     /// <summary>"cpu", "cuda" or "cuda:N".</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>"auto", "float32", "bfloat16" or "float16".</summary>
+    /// <summary>"auto", "float32", "bfloat16", "float16" or "int8" (as --dtype).</summary>
     public string Dtype { get; init; } = "auto";
 
     /// <summary>KV-cache budget in token slots (rows x capacity) across the sessions admitted at once.</summary>
