@@ -25,7 +25,9 @@ public static class LmTrainer
         torch.manual_seed(options.Seed);
         Directory.CreateDirectory(options.RunDir);
         var (encoder, train, valid) = LoadData(options);
-        var model = new LlamaCausalLm(options.Shape(encoder.VocabSize));
+        // Its own generator: the same seed gives the same initial weights even while other threads draw from torch's.
+        using var generator = new Generator((ulong)options.Seed);
+        var model = new LlamaCausalLm(options.Shape(encoder.VocabSize), generator);
         var optimizer = torch.optim.AdamW(model.parameters(), options.LearningRate, 0.9, 0.95, 1e-8, options.WeightDecay);
         var state = TrainingCheckpoint.TryLoad(options.RunDir, model, optimizer) ?? new CheckpointState(0, 0, null, model.Shape);
 

@@ -10,8 +10,11 @@ public sealed class LlamaCausalLm : nn.Module<Tensor, Tensor>
     readonly LlamaBackbone model;
     readonly Linear? lm_head;
 
-    /// <summary>A model of the given shape, initialised as HF does (normal(0, 0.02) weights, unit norms).</summary>
-    public LlamaCausalLm(LlamaShape shape) : base(nameof(LlamaCausalLm))
+    /// <summary>
+    /// A model of the given shape, initialised as HF does (normal(0, 0.02) weights, unit norms), drawing from
+    /// <paramref name="generator"/> when given (torch's process-wide generator is shared with every other thread).
+    /// </summary>
+    public LlamaCausalLm(LlamaShape shape, Generator? generator = null) : base(nameof(LlamaCausalLm))
     {
         Shape = shape.Validate();
         model = new LlamaBackbone(shape);
@@ -19,7 +22,7 @@ public sealed class LlamaCausalLm : nn.Module<Tensor, Tensor>
         RegisterComponents();
         using var noGrad = no_grad();
         foreach (var (name, p) in named_parameters())
-            if (!name.EndsWith("norm.weight", StringComparison.Ordinal)) nn.init.normal_(p, 0, 0.02);
+            if (!name.EndsWith("norm.weight", StringComparison.Ordinal)) nn.init.normal_(p, 0, 0.02, generator);
     }
 
     /// <summary>The hyper-parameters.</summary>
