@@ -10,11 +10,8 @@ public sealed class ServeCommandTests
     public async Task GenerateThroughTheServedGatewayMatchesLocalGeneration()
     {
         var model = Fixtures.Model("llama-tiny");
-        var output = new StringWriter();
-        var served = TextWriter.Synchronized(output);
-        using var stop = new CancellationTokenSource();
-        var serve = CliApp.RunAsync(["serve", "--port", "0", "--http-port", "0", "--model", model], served, TextWriter.Null, stop.Token);
-        string address = await AddressAsync(served, output, serve);
+        var (address, stop, serve) = await ServeAsync("--http-port", "0", "--model", model);
+        using var _ = stop;
         string[] flags = ["--input-ids", "1,15,42,7", "--max_new_tokens", "12", "--min_new_tokens", "12", "--top_k", "20", "--seed", "4", "--output", "json"];
 
         var remote = await CliRunner.RunAsync(["generate", "--server", address, "--model", "llama-tiny", .. flags]);
@@ -53,11 +50,8 @@ public sealed class ServeCommandTests
     public async Task AnAcceleratedServerRunsPlainRequestsWithTheDraftBesideTheModel()
     {
         var model = Fixtures.Model("llama-tiny");
-        var output = new StringWriter();
-        var served = TextWriter.Synchronized(output);
-        using var stop = new CancellationTokenSource();
-        var serve = CliApp.RunAsync(["serve", "--port", "0", "--http-port", "-1", "--model", model, "--accelerate", "speculative"], served, TextWriter.Null, stop.Token);
-        string address = await AddressAsync(served, output, serve);
+        var (address, stop, serve) = await ServeAsync("--http-port", "-1", "--model", model, "--accelerate", "speculative");
+        using var _ = stop;
         string[] greedy = ["--input-ids", "1,15,42,7", "--max_new_tokens", "12", "--min_new_tokens", "12", "--output", "json"];
 
         var remote = await CliRunner.RunAsync(["generate", "--server", address, "--model", "llama-tiny", .. greedy]);
@@ -73,6 +67,16 @@ public sealed class ServeCommandTests
         Assert.Equal(0, await serve);
         Assert.Equal(2, bogus.Code);
         Assert.Contains("turbo", bogus.Err);
+    }
+
+    /// <summary>Starts `serve --port 0 ARGS` in-process and waits for the address it prints; cancelling Stop ends it.</summary>
+    static async Task<(string Address, CancellationTokenSource Stop, Task<int> Serve)> ServeAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var served = TextWriter.Synchronized(output);
+        var stop = new CancellationTokenSource();
+        var serve = CliApp.RunAsync(["serve", "--port", "0", .. args], served, TextWriter.Null, stop.Token);
+        return (await AddressAsync(served, output, serve), stop, serve);
     }
 
     // The synchronized writer locks on itself while writing; read the text under the same lock.
