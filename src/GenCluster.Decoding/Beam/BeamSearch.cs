@@ -105,7 +105,8 @@ public sealed class BeamSearch : IDisposable
         using (var scope = NewDisposeScope())
         {
             var logprobs = Forward().log_softmax(1);
-            var processed = _processors.Process(InputIds(logprobs.device), logprobs);
+            // On the CPU the processors work on each beam's row in place (RowProcessing), elsewhere as torch stages.
+            var processed = _processors.Process(InputIds(), _prompt.Length + _step, logprobs);
             var scores = processed + tensor(_beams.Select(b => b.Score).ToArray(), device: processed.device).unsqueeze(1);
             long vocab = scores.shape[1];
             int keep = (int)Math.Min(Math.Max(2, 1 + _eos.Count) * _request.NumBeams, scores.numel());
@@ -160,8 +161,8 @@ public sealed class BeamSearch : IDisposable
         return result.Logits.select(1, 0).index_select(0, tensor(_cacheRowOf, device: result.Logits.device));
     }
 
-    /// <summary>Prompt + generated tokens of every beam, [num_beams, prompt + step], for the processors.</summary>
-    Tensor InputIds(Device device)
+    /// <summary>Prompt + generated tokens of every beam, row-major [num_beams, prompt + step], for the processors.</summary>
+    long[] InputIds()
     {
         int width = _prompt.Length + _step;
         var ids = new long[_beams.Length * width];
@@ -170,7 +171,7 @@ public sealed class BeamSearch : IDisposable
             _prompt.CopyTo(ids, b * width);
             _beams[b].Tokens.CopyTo(ids, b * width + _prompt.Length);
         }
-        return tensor(ids, new long[] { _beams.Length, width }, device: device);
+        return ids;
     }
 
     void Release()
