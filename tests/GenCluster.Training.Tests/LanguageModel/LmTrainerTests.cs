@@ -34,10 +34,12 @@ public class LmTrainerTests : IDisposable
     [Fact]
     public void InterruptedRunResumesAtItsStepAndEndsWithTheSameWeights()
     {
-        var straight = LmTrainer.Run(Tiny("straight", 6));
+        var straightReports = new RecordingProgress();
+        var straight = LmTrainer.Run(Tiny("straight", 6), straightReports);
         var interrupted = Tiny("interrupted", 6);
         using var stop = new CancellationTokenSource();
-        var first = LmTrainer.Run(interrupted, new RecordingProgress(r => { if (r.Step == 3) stop.Cancel(); }), stop.Token);
+        var firstReports = new RecordingProgress(r => { if (r.Step == 3) stop.Cancel(); });
+        var first = LmTrainer.Run(interrupted, firstReports, stop.Token);
         Assert.False(first.Completed);
         Assert.Equal(3, TrainingCheckpoint.Peek(interrupted.RunDir)!.Step);
 
@@ -45,7 +47,10 @@ public class LmTrainerTests : IDisposable
         var second = LmTrainer.Run(interrupted, resumed);
         Assert.Equal(4, resumed.Reports[0].Step);
         Assert.Equal(6, second.Steps);
-        Assert.Equal(straight.ValidationLoss, second.ValidationLoss, 6);
+        // Every step's loss in the message: this failed now and then under the full suite (never alone), cause not found.
+        static string Losses(RecordingProgress p) => string.Join(" ", p.Reports.Select(r => $"{r.Step}:{r.Loss:R}"));
+        Assert.True(Math.Round(straight.ValidationLoss, 6) == Math.Round(second.ValidationLoss, 6),
+            $"validation {straight.ValidationLoss:R} vs {second.ValidationLoss:R}; straight {Losses(straightReports)}; interrupted {Losses(firstReports)}; resumed {Losses(resumed)}");
 
         var shape = Tiny("x", 1).Shape(corpus.Vocabulary.Count);
         using var a = new LlamaCausalLm(shape);
