@@ -54,11 +54,11 @@ internal static class ServeCommand
         var draft = full + "-draft";
         var heads = full + "-medusa";
         bool hasDraft = File.Exists(Path.Combine(draft, "config.json")), hasHeads = File.Exists(Path.Combine(heads, "config.json"));
-        bool equipped = accelerate switch { "speculative" => hasDraft, "medusa" => hasHeads, _ => true };
-        yield return new HostedModel
+        var model = new HostedModel
         {
-            Name = name, Dir = dir, Draft = hasDraft ? name + "-draft" : null, MedusaHeads = hasHeads ? heads : null, Accelerate = equipped ? accelerate : null,
+            Name = name, Dir = dir, Draft = hasDraft ? name + "-draft" : null, MedusaHeads = hasHeads ? heads : null, Accelerate = accelerate,
         };
+        yield return model.CanAccelerate ? model : model with { Accelerate = null };
         if (hasDraft) yield return new HostedModel { Name = name + "-draft", Dir = draft };
     }
 }

@@ -35,6 +35,15 @@ public sealed record HostedModel
     /// </summary>
     public string? Accelerate { get; init; }
 
+    /// <summary>Whether <see cref="Accelerate"/> names a method this model has what it needs for (its draft, its heads).</summary>
+    public bool CanAccelerate => Accelerate switch
+    {
+        "speculative" => Draft is not null,
+        "medusa" => MedusaHeads is not null,
+        "prompt_lookup" => true,
+        _ => false,
+    };
+
     /// <summary>
     /// Whether the decode steps of concurrent sessions run as one batched forward (continuous batching, see
     /// ModelExecutor); false runs them one after another, round-robin (for comparisons).

@@ -40,7 +40,7 @@ public sealed class LocalModel : IDisposable
     /// <summary>Loads the folder named by <paramref name="spec"/>.</summary>
     public static LocalModel Load(HostedModel spec)
     {
-        if (spec.Accelerate is { } method && !(method == "prompt_lookup" || method == "speculative" && spec.Draft is not null || method == "medusa" && spec.MedusaHeads is not null))
+        if (spec.Accelerate is { } method && !spec.CanAccelerate)
             throw new ArgumentException($"model '{spec.Name}': Accelerate must be speculative (with Draft), medusa (with MedusaHeads) or prompt_lookup, got '{method}'");
         var loaded = ModelLoader.Load(spec.Dir, new LoadOptions { Device = spec.Device, Dtype = spec.Dtype });
         var tokenizer = File.Exists(Path.Combine(spec.Dir, "tokenizer.json")) ? HfTokenizer.Load(spec.Dir) : null;

@@ -42,20 +42,13 @@ public static class SessionRuns
 
     /// <summary>
     /// The decoding a session runs on this silo: its order's (validated), or for a plain single-sequence order the
-    /// model's <see cref="Hosting.HostedModel.Accelerate"/> method when this silo has what it needs.
+    /// model's <see cref="Hosting.HostedModel.Accelerate"/> method (checked against the silo's draft and heads at load).
     /// </summary>
     public static DecodingSpec Effective(GenerationOrder order, LocalModel model)
     {
         var d = OrderTranslation.Validate(order.Decoding);
         bool plain = d.Method == DecodingSpec.Sample && order.Prompts.Length == 1 && order.Sampling.N == 1 && order.Sampling.TopLogprobs == 0;
-        bool equipped = model.Spec.Accelerate switch
-        {
-            "speculative" => model.Spec.Draft is not null,
-            "medusa" => model.Heads is not null,
-            "prompt_lookup" => true,
-            _ => false,
-        };
-        return plain && equipped ? d with { Method = model.Spec.Accelerate! } : d;
+        return plain && model.Spec.Accelerate is { } method ? d with { Method = method } : d;
     }
 
     static StreamedRun Sampled(GenerationRequest request, LocalModel model, IReadOnlyList<TokenEvent> log)
