@@ -206,8 +206,9 @@ public sealed partial class SessionGrain(
     }
 
     // The decode loop runs on the model's executor thread, step after step (batched with the other sessions' decode
-    // steps, see ModelExecutor), handing each step's output over a channel; this grain turn publishes the events to watchers and persists them, so grain scheduling never stalls
-    // the device. A step's events travel together, so what is persisted always ends on a step boundary.
+    // steps, see ModelExecutor), handing each step's output over a channel; this grain turn publishes the events to
+    // watchers and persists them, so grain scheduling never stalls the device. A step's events travel together, so what
+    // is persisted always ends on a step boundary.
     async Task RunAsync()
     {
         var run = _run!;
@@ -257,7 +258,7 @@ public sealed partial class SessionGrain(
                 Signal();
                 await FinishAsync();
             }
-            Signal();
+            else Signal();
         }
     }
 

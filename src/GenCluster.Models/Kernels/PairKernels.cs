@@ -15,8 +15,8 @@ namespace GenCluster.Models.Kernels;
 /// so the pass streams the weights sequentially (see Kernels/README.md, "Streaming the weights").
 /// Batch invariance: each (weight row, input row) sum is one accumulator over the same chunks and the same reduction
 /// whatever the input count, so a row's output is bit for bit the same alone or beside 7 others, and a session's
-/// tokens do not depend on which other sessions share its batched decode step (continuous batching). Batch 1 runs
-/// here too for that reason, four weight rows at a time (<see cref="Singles{TW}"/>: two FMA chains would leave a
+/// tokens do not depend on which other sessions share its batched decode step (continuous batching). With
+/// LoadOptions.BatchInvariant (the default) batch 1 runs here too for that reason, four weight rows at a time (<see cref="Singles{TW}"/>: two FMA chains would leave a
 /// cache-resident model's step latency-bound) with each row's sum reduced in the tree's order (<see cref="ReduceOne"/>).
 /// </summary>
 internal static unsafe class PairKernels
