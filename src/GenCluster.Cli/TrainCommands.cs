@@ -59,10 +59,11 @@ internal static class TrainCommands
         var threads = CliOption.Create<int>("--threads", "torch threads").WithDefault(d.Threads);
         var dtype = CliOption.Create<string>("--dtype", "export dtype: f32|bf16").WithDefault(d.ExportDtype);
         var seed = CliOption.Create<int>("--seed", "data and init seed").WithDefault(d.Seed);
+        var growFrom = CliOption.Create<string?>("--grow-from", "start from this smaller trained model folder, grown to the new shape with the same function");
         var command = new Command("lm", "train a Llama-architecture language model and export it in Hugging Face format")
         {
             data, tokenizer, runDir, output, steps, minutes, hidden, intermediate, layers, heads, kvHeads, context, untied, batch,
-            lr, minLr, warmup, checkpointEvery, evalEvery, logEvery, weightDecay, clip, threads, dtype, seed,
+            lr, minLr, warmup, checkpointEvery, evalEvery, logEvery, weightDecay, clip, threads, dtype, seed, growFrom,
         };
         command.SetAction(async (r, cancellation) =>
         {
@@ -74,6 +75,7 @@ internal static class TrainCommands
                 Context = r.GetValue(context), TieEmbeddings = !r.GetValue(untied), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
                 MinLearningRate = r.GetValue(minLr), WarmupSteps = r.GetValue(warmup), CheckpointEvery = r.GetValue(checkpointEvery),
                 EvalEvery = r.GetValue(evalEvery), LogEvery = r.GetValue(logEvery), WeightDecay = r.GetValue(weightDecay), ClipNorm = r.GetValue(clip), Threads = r.GetValue(threads), ExportDtype = r.GetValue(dtype)!, Seed = r.GetValue(seed),
+                GrowFrom = r.GetValue(growFrom),
             };
             var progress = new LineProgress(stderr);
             var result = await Task.Run(() => LmTrainer.Run(options, progress, cancellation), cancellation);

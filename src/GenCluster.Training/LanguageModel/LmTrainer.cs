@@ -27,9 +27,13 @@ public static class LmTrainer
         var (encoder, train, valid) = LoadData(options);
         // Its own generator: the same seed gives the same initial weights even while other threads draw from torch's.
         using var generator = new Generator((ulong)options.Seed);
-        var model = new LlamaCausalLm(options.Shape(encoder.VocabSize), generator);
+        var shape = options.Shape(encoder.VocabSize);
+        if (options.GrowFrom is { } smaller) shape = ModelGrowth.Shape(shape, smaller);
+        var model = new LlamaCausalLm(shape, generator);
         var optimizer = torch.optim.AdamW(model.parameters(), options.LearningRate, 0.9, 0.95, 1e-8, options.WeightDecay);
-        var state = TrainingCheckpoint.TryLoad(options.RunDir, model, optimizer) ?? new CheckpointState(0, 0, null, model.Shape);
+        var state = TrainingCheckpoint.TryLoad(options.RunDir, model, optimizer);
+        if (state is null && options.GrowFrom is not null) ModelGrowth.Grow(model, options.GrowFrom);
+        state ??= new CheckpointState(0, 0, null, model.Shape);
 
         var clock = Stopwatch.StartNew();
         var (startStep, tokensPerStep) = (state.Step, options.BatchSize * options.Context);

@@ -9,6 +9,9 @@ namespace GenCluster.Training.LanguageModel;
 /// <param name="OutDir">Hugging Face export folder written at the end (null: no export).</param>
 /// <param name="TimeBudgetMinutes">Optional wall-clock budget (summed over resumes): the cosine decay follows elapsed time
 /// when that is further along than the step count, and training stops when the budget is spent.</param>
+/// <param name="GrowFrom">A trained smaller Hugging Face Llama folder the new run starts from (<see cref="ModelGrowth"/>):
+/// the first step's model computes its function (its norms' eps scaled by <see cref="ModelGrowth.Shape"/>, so a resumed
+/// run needs the same folder); its weights are not read when RunDir has a checkpoint.</param>
 public sealed record LmTrainingOptions(
     string DataDir,
     string TokenizerDir,
@@ -34,7 +37,8 @@ public sealed record LmTrainingOptions(
     int Seed = 1234,
     int Threads = 2,
     string ExportDtype = "bf16",
-    double? TimeBudgetMinutes = null)
+    double? TimeBudgetMinutes = null,
+    string? GrowFrom = null)
 {
     /// <summary>The model shape for a tokenizer of <paramref name="vocabSize"/> tokens.</summary>
     public LlamaShape Shape(int vocabSize) =>
