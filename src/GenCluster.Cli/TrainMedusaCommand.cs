@@ -20,7 +20,13 @@ internal static class TrainMedusaCommand
         var lr = CliOption.Create<double>("--lr", "AdamW learning rate").WithDefault(1e-3);
         var seed = CliOption.Create<int>("--seed", "window sampling seed").WithDefault(1234);
         var shared = CliOption.Create<bool>("--shared-lm-head", "every head uses the model's own LM head, frozen (vLLM original_lm_head): smaller heads, one LM-head pass per round");
-        var command = new Command("medusa", "train Medusa heads on a frozen model (Medusa-1)") { model, data, output, heads, layers, steps, batch, length, lr, seed, shared };
+        var distill = CliOption.Create<int>("--self-distill", "learn from this many windows the model writes itself from prompts cut from --data (Medusa's self-distillation), not from the data");
+        var distillPrompt = CliOption.Create<int>("--distill-prompt-tokens", "data tokens that start each self-distilled window").WithDefault(8);
+        var distillTemperature = CliOption.Create<double>("--distill-temperature", "sampling temperature of the self-distilled continuations (0: greedy)").WithDefault(0);
+        var command = new Command("medusa", "train Medusa heads on a frozen model (Medusa-1)")
+        {
+            model, data, output, heads, layers, steps, batch, length, lr, seed, shared, distill, distillPrompt, distillTemperature,
+        };
         command.SetAction(async (r, cancellation) =>
         {
             var modelDir = ModelLocator.Resolve(r.GetValue(model));
@@ -30,6 +36,7 @@ internal static class TrainMedusaCommand
                 OutputDir = r.GetValue(output) ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir)) + "-medusa",
                 NumHeads = r.GetValue(heads), NumLayers = r.GetValue(layers), Steps = r.GetValue(steps), BatchSize = r.GetValue(batch),
                 SequenceLength = r.GetValue(length), LearningRate = r.GetValue(lr), Seed = r.GetValue(seed), SharedLmHead = r.GetValue(shared),
+                SelfDistillWindows = r.GetValue(distill), DistillPromptTokens = r.GetValue(distillPrompt), DistillTemperature = r.GetValue(distillTemperature),
             };
             var progress = new Progress<MedusaTrainingProgress>(p => stderr.WriteLine(
                 $"step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} head accuracy {string.Join(" ", p.HeadAccuracies.Select(a => a.ToString("F3")))}"));

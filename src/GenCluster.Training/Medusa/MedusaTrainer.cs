@@ -34,6 +34,12 @@ public static class MedusaTrainer
         var tokens = MedusaTokenStream.Read(options.DataFile, options.ModelDir, model.Config.VocabSize);
         int length = Math.Min(options.SequenceLength, model.Config.MaxPositions);
         if (tokens.Length < length) throw new ArgumentException($"{options.DataFile} has {tokens.Length} tokens, fewer than one window of {length}");
+        int stride = 1; // windows start anywhere in the data, or at the start of a self-distilled window
+        if (options.SelfDistillWindows > 0)
+        {
+            tokens = SelfDistillation.Windows(model, tokens, options.SelfDistillWindows, options.DistillPromptTokens, length, options.DistillTemperature, options.Seed);
+            stride = length;
+        }
         var config = new MedusaConfig(options.NumHeads, options.NumLayers, model.Config.HiddenSize, model.Config.VocabSize, OriginalLmHead: options.SharedLmHead);
         var parameters = new List<Parameter>();
         var heads = InitialHeads(config, options.ModelDir, parameters);
@@ -43,7 +49,7 @@ public static class MedusaTrainer
         for (int step = 1; step <= options.Steps; step++)
         {
             using var scope = NewDisposeScope();
-            var (hidden, ids) = Batch(model, tokens, random, options.BatchSize, length);
+            var (hidden, ids) = Batch(model, tokens, stride, random, options.BatchSize, length);
             var logits = heads.Forward(hidden); // [heads, B, T, V]
             var (loss, headLosses, accuracies) = Loss(logits, ids, options.HeadLossDecay);
             optimizer.zero_grad();
@@ -75,13 +81,13 @@ public static class MedusaTrainer
         return new MedusaHeads(config, weights, biases, lmHeads);
     }
 
-    /// <summary>Random windows and the frozen base's final hidden states [B, T, H] for them.</summary>
-    static (Tensor Hidden, long[,] Ids) Batch(ICausalLM model, long[] tokens, Random random, int batch, int length)
+    /// <summary>Random windows (starting at multiples of <paramref name="stride"/>) and the frozen base's final hidden states [B, T, H] for them.</summary>
+    static (Tensor Hidden, long[,] Ids) Batch(ICausalLM model, long[] tokens, int stride, Random random, int batch, int length)
     {
         var ids = new long[batch, length];
         for (int b = 0; b < batch; b++)
         {
-            int start = random.Next(tokens.Length - length + 1);
+            int start = random.Next((tokens.Length - length) / stride + 1) * stride;
             for (int t = 0; t < length; t++) ids[b, t] = tokens[start + t];
         }
         using var cache = model.CreateCache(batch, length);

@@ -43,7 +43,21 @@ public sealed record MedusaTrainingOptions
     /// </summary>
     public bool SharedLmHead { get; init; }
 
-    /// <summary>Seed of the window sampler.</summary>
+    /// <summary>
+    /// Self-distillation (the Medusa paper's section 2.3.2): when above zero, the heads learn from this many windows the frozen
+    /// model writes itself (each starts with <see cref="DistillPromptTokens"/> tokens of the data at a random place, the rest
+    /// is the model's own continuation), not from the data, so they predict what the model will say rather than what the
+    /// text says: what greedy Medusa decoding accepts.
+    /// </summary>
+    public int SelfDistillWindows { get; init; }
+
+    /// <summary>Tokens of the data that start each self-distilled window.</summary>
+    public int DistillPromptTokens { get; init; } = 8;
+
+    /// <summary>Sampling temperature of the self-distilled continuations; 0 is greedy (argmax).</summary>
+    public double DistillTemperature { get; init; }
+
+    /// <summary>Seed of the window sampler (and of self-distillation's prompts and draws).</summary>
     public int Seed { get; init; } = 1234;
 
     /// <summary>Report progress every this many steps.</summary>
@@ -58,6 +72,10 @@ public sealed record MedusaTrainingOptions
         if (BatchSize < 1) throw new ArgumentException($"batch size must be >= 1, got {BatchSize}");
         if (SequenceLength < NumHeads + 3) throw new ArgumentException($"sequence length must be >= num_heads + 3 = {NumHeads + 3}, got {SequenceLength}");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be > 0, got {LearningRate}");
+        if (SelfDistillWindows < 0) throw new ArgumentException($"self-distill windows must be >= 0, got {SelfDistillWindows}");
+        if (SelfDistillWindows > 0 && (DistillPromptTokens < 1 || DistillPromptTokens >= SequenceLength))
+            throw new ArgumentException($"distill prompt tokens must be in [1, sequence length {SequenceLength}), got {DistillPromptTokens}");
+        if (!(DistillTemperature >= 0)) throw new ArgumentException($"distill temperature must be >= 0, got {DistillTemperature}");
         if (!File.Exists(DataFile)) throw new ArgumentException($"training data not found: {DataFile}");
         return this;
     }

@@ -54,6 +54,49 @@ public sealed class MedusaTrainerTests : IDisposable
     }
 
     [Fact]
+    public void SelfDistilledWindowsAreTheModelsOwnGreedyContinuationsOfDataPrompts()
+    {
+        var data = Enumerable.Range(0, 300).Select(i => (long)(3 + i * 7 % 500)).ToArray();
+        using var loaded = ModelLoader.Load(Fixtures.Model("llama-tiny"));
+        var windows = SelfDistillation.Windows(loaded.Model, data, count: 10, promptTokens: 4, length: 16, temperature: 0, seed: 3);
+        Assert.Equal(10 * 16, windows.Length);
+        Assert.Equal(windows, SelfDistillation.Windows(loaded.Model, data, 10, 4, 16, 0, 3));
+        for (int w = 0; w < 10; w++)
+        {
+            var window = windows.AsSpan(w * 16, 16).ToArray();
+            // The prompt is a stretch of the data ...
+            Assert.Contains(Enumerable.Range(0, data.Length - 3), s => data.AsSpan(s, 4).SequenceEqual(window.AsSpan(0, 4)));
+            // ... and every later token is the model's argmax after the tokens before it, one sequence alone.
+            using var cache = loaded.Model.CreateCache(1);
+            using var result = loaded.Model.Forward(ForwardRequest.Single(window[..15], OutputPositions.All), cache);
+            var greedy = result.Logits[0].argmax(-1).data<long>().ToArray();
+            Assert.Equal(greedy[3..15], window[4..16]);
+        }
+        var sampled = SelfDistillation.Windows(loaded.Model, data, 10, 4, 16, temperature: 1.5, seed: 3);
+        Assert.NotEqual(windows, sampled);
+        Assert.Equal(windows.Where((_, i) => i % 16 < 4), sampled.Where((_, i) => i % 16 < 4)); // same prompts
+    }
+
+    [Fact]
+    public void SelfDistilledHeadsLearnTheModelsContinuations()
+    {
+        var data = Path.Combine(_dir, "tokens.txt");
+        var random = new Random(8);
+        File.WriteAllText(data, string.Join(" ", Enumerable.Range(0, 3000).Select(_ => random.Next(3, 512))));
+        var options = new MedusaTrainingOptions
+        {
+            ModelDir = Fixtures.Model("llama-tiny"), DataFile = data, OutputDir = Path.Combine(_dir, "heads"), NumHeads = 2, Steps = 40,
+            BatchSize = 4, SequenceLength = 24, LearningRate = 3e-3, LogEvery = 1, SharedLmHead = true, SelfDistillWindows = 16, DistillPromptTokens = 4,
+        };
+        var reports = new List<MedusaTrainingProgress>();
+        var (trained, last) = MedusaTrainer.Train(options, new SynchronousProgress(reports.Add));
+        trained.Dispose();
+        // Random data gives heads nothing to learn; the model's own greedy text does.
+        Assert.True(last.Loss < reports[0].Loss * 0.8, $"loss {reports[0].Loss} -> {last.Loss}");
+        Assert.Throws<ArgumentException>(() => (options with { DistillPromptTokens = 24 }).Validate());
+    }
+
+    [Fact]
     public void TextDataWithoutATokenizerIsRefusedWithAClearMessage()
     {
         var data = Path.Combine(_dir, "text.txt");
