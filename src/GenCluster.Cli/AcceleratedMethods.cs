@@ -14,10 +14,10 @@ namespace GenCluster.Cli;
 /// </summary>
 internal sealed class AcceleratedMethods
 {
-    readonly Option<string?> _draftModel = CliOption.Create<string?>("--draft-model", "draft model folder for --method speculative (same vocabulary as --model)");
+    readonly Option<string?> _draftModel = CliOption.Create<string?>("--draft-model", "draft model folder for --method speculative (same vocabulary as --model; default: MODEL-draft beside the model folder)");
     readonly Option<int> _lookahead = CliOption.Create<int>("--lookahead", "tokens proposed per step for speculative and prompt_lookup").WithDefault(4);
     readonly Option<int> _ngram = CliOption.Create<int>("--prompt_lookup_ngram", "longest n-gram prompt_lookup matches in the context").WithDefault(3);
-    readonly Option<string?> _medusaHeads = CliOption.Create<string?>("--medusa-model-heads", "Medusa heads folder (vLLM format) for --method medusa");
+    readonly Option<string?> _medusaHeads = CliOption.Create<string?>("--medusa-model-heads", "Medusa heads folder (vLLM format) for --method medusa (default: MODEL-medusa beside the model folder)");
     readonly Option<string> _medusaAcceptance = CliOption.Create<string>("--medusa-acceptance", "greedy|typical (typical needs sampling flags)").WithDefault("greedy");
     readonly Option<string?> _medusaTree = CliOption.Create<string?>("--medusa-tree", "Medusa candidate tree as rank paths, e.g. 0;1;0,0 (default: a sparse tree of 4 nodes on the CPU, 32 on a GPU)");
 
@@ -49,7 +49,8 @@ internal sealed class AcceleratedMethods
 
     SingleSequenceRun Speculative(GenerationContext c, List<IDisposable> owned)
     {
-        var dir = c.Parsed.GetValue(_draftModel) ?? throw new UsageException("--method speculative needs --draft-model DIR");
+        var dir = c.Parsed.GetValue(_draftModel) ?? Companion(c, "draft")
+            ?? throw new UsageException($"--method speculative needs --draft-model DIR (no {Path.GetFileName(CompanionPath(c, "draft"))} folder beside the model)");
         // The draft loads as the target did (--dtype, --device, --no-fast-path).
         var draft = ModelLoader.Load(dir, c.LoadOptions);
         owned.Add(draft);
@@ -58,7 +59,8 @@ internal sealed class AcceleratedMethods
 
     SingleSequenceRun Medusa(GenerationContext c, List<IDisposable> owned)
     {
-        var dir = c.Parsed.GetValue(_medusaHeads) ?? throw new UsageException("--method medusa needs --medusa-model-heads DIR");
+        var dir = c.Parsed.GetValue(_medusaHeads) ?? Companion(c, "medusa")
+            ?? throw new UsageException($"--method medusa needs --medusa-model-heads DIR (no {Path.GetFileName(CompanionPath(c, "medusa"))} folder beside the model)");
         var heads = MedusaHeads.Load(dir, c.Loaded.Model.Dtype, c.Loaded.Model.Device);
         owned.Add(heads);
         var options = new MedusaOptions
@@ -68,6 +70,15 @@ internal sealed class AcceleratedMethods
         };
         return new MedusaDecoder(c.Loaded.Model, heads, Request(c), options, c.Text?.NewStream());
     }
+
+    /// <summary>The model's companion folder as the shipped models are laid out (models/default-draft, models/default-medusa), when it exists.</summary>
+    static string? Companion(GenerationContext c, string kind)
+    {
+        var dir = CompanionPath(c, kind);
+        return File.Exists(Path.Combine(dir, "config.json")) ? dir : null;
+    }
+
+    static string CompanionPath(GenerationContext c, string kind) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(c.ModelDir)) + "-" + kind;
 
     sealed class Method(string name, Option[] options, Func<GenerationContext, List<IDisposable>, SingleSequenceRun> create) : IGenerationMethod
     {

@@ -86,7 +86,7 @@ internal static class GenerateCommand
         if (r.GetResult(f.MaxNewTokens) is null or { Implicit: true })
             sampling = sampling with { MaxNewTokens = Math.Max(1, Math.Min(sampling.MaxNewTokens, loaded.Config.MaxPositions - prompt.Count)) };
         var context = new GenerationContext(
-            loaded, loadOptions, text, prompt,
+            modelDir, loaded, loadOptions, text, prompt,
             r.GetValue(f.EosTokenId) is { } eosFlag ? ParseIds(eosFlag, "--eos_token_id") : loaded.EosTokenIds,
             sampling,
             r.GetValue(f.Overflow) switch { "truncate-left" => ContextOverflow.TruncateLeft, "slide" => ContextOverflow.Slide, _ => ContextOverflow.Error },

@@ -23,11 +23,11 @@ internal interface IGenerationMethod
 }
 
 /// <summary>
-/// Everything `generate` resolved before a method runs: model (and the load options, --dtype, --device and the fast
+/// Everything `generate` resolved before a method runs: model (its folder, and the load options, --dtype, --device and the fast
 /// path, that further models of the run, such as a draft, load with), prompt, EOS ids, sampling params and output choice.
 /// </summary>
 internal sealed record GenerationContext(
-    LoadedModel Loaded, LoadOptions LoadOptions, PromptText? Text, IReadOnlyList<long> Prompt, IReadOnlyList<long> EosTokenIds, SamplingParams Sampling,
+    string ModelDir, LoadedModel Loaded, LoadOptions LoadOptions, PromptText? Text, IReadOnlyList<long> Prompt, IReadOnlyList<long> EosTokenIds, SamplingParams Sampling,
     ContextOverflow Overflow, bool UseKvCache, bool Json, TextWriter Stdout, TextWriter Stderr, ParseResult Parsed)
 {
     /// <summary>A detokenizer for one sequence; without a tokenizer, the ids themselves separated by spaces.</summary>

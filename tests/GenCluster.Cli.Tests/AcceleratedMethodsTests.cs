@@ -33,13 +33,28 @@ public class AcceleratedMethodsTests
         Assert.True(stats.GetProperty("mean_accepted_length").GetDouble() >= 1);
     }
 
+    [Theory]
+    [InlineData("speculative", "--draft-model", "llama-tiny-draft")]
+    [InlineData("medusa", "--medusa-model-heads", "llama-tiny-medusa")]
+    public async Task WithoutTheFlagTheCompanionFolderBesideTheModelIsUsed(string method, string flag, string folder)
+    {
+        var explicitly = await Json("--method", method, flag, Fixtures.Model(folder));
+        var implicitly = await Json("--method", method);
+        Assert.Equal(Fixtures.ReadLongs(explicitly.GetProperty("token_ids")), Fixtures.ReadLongs(implicitly.GetProperty("token_ids")));
+        Assert.Equal(explicitly.GetProperty("stats").GetProperty("target_forward_passes").GetInt32(),
+            implicitly.GetProperty("stats").GetProperty("target_forward_passes").GetInt32());
+    }
+
     [Fact]
     public async Task MissingDraftOrHeadsFolderIsAUsageError()
     {
-        var (code, _, stderr) = await CliRunner.RunAsync("generate", "--model", Llama, "--input-ids", "1", "--method", "speculative");
+        // qwen2-tiny has neither qwen2-tiny-draft nor qwen2-tiny-medusa beside it.
+        var qwen = Fixtures.Model("qwen2-tiny");
+        var (code, _, stderr) = await CliRunner.RunAsync("generate", "--model", qwen, "--input-ids", "1", "--method", "speculative");
         Assert.Equal(2, code);
         Assert.Contains("--draft-model", stderr);
-        (code, _, stderr) = await CliRunner.RunAsync("generate", "--model", Llama, "--input-ids", "1", "--method", "medusa");
+        Assert.Contains("qwen2-tiny-draft", stderr);
+        (code, _, stderr) = await CliRunner.RunAsync("generate", "--model", qwen, "--input-ids", "1", "--method", "medusa");
         Assert.Equal(2, code);
         Assert.Contains("--medusa-model-heads", stderr);
     }
