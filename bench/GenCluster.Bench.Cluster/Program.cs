@@ -13,7 +13,7 @@ using GenCluster.Silo;
 // tokens/s and time to first token. Same model, prompt, sampling and seed on both sides. The two run in alternation
 // (in-process, gateway, in-process, ...) so that both see the same machine load; reported: the medians of --runs
 // runs each and the median of the per-pair ratios, the A/B figure on a shared, noisy machine.
-// Usage: dotnet run -c Release --project bench/GenCluster.Bench.Cluster -- [--model DIR] [--new-tokens 200] [--runs 5] [--out bench/cluster/results.json]
+// Usage: dotnet run -c Release --project bench/GenCluster.Bench.Cluster -- [--model DIR] [--new-tokens 200] [--runs 5] [--linger-ms 4] [--out bench/cluster/results.json]
 // With --concurrent 1,4,8 it measures concurrent streams instead, batched and round-robin (ConcurrentStreams.cs).
 var options = new BenchOptions(args);
 if (options.Find("concurrent") is { } concurrent)
@@ -43,7 +43,12 @@ async Task<(double Ttft, double TokensPerSecond)> InProcess()
 var settings = new HostSettings
 {
     GrpcPort = 0, HttpPort = -1, SiloPort = ClusterHost.FreeLoopbackPort(), OrleansGatewayPort = 0,
-    Hosting = new ModelHostingOptions { Models = [new HostedModel { Name = "bench", Dir = dir }] },
+    Hosting = new ModelHostingOptions
+    {
+        Models = [new HostedModel { Name = "bench", Dir = dir }],
+        // --linger-ms: how long the session and its watchers gather tokens before a turn (ModelHostingOptions.BatchLinger).
+        BatchLinger = options.Find("linger-ms") is { } linger ? TimeSpan.FromMilliseconds(double.Parse(linger)) : new ModelHostingOptions().BatchLinger,
+    },
 };
 await using var app = ClusterHost.Build(settings);
 await app.StartAsync();
