@@ -19,6 +19,9 @@ public static class SelfDistillation
     /// </summary>
     public static long[] Windows(ICausalLM model, long[] data, int count, int promptTokens, int length, double temperature, int seed)
     {
+        if (promptTokens < 1 || promptTokens >= length)
+            throw new ArgumentException($"self-distillation prompts must have 1 to {length - 1} tokens (windows of {length}), got {promptTokens}");
+        if (count < 1) throw new ArgumentException($"self-distillation needs at least one window, got {count}");
         if (data.Length < promptTokens) throw new ArgumentException($"the data has {data.Length} tokens, fewer than one prompt of {promptTokens}");
         var random = new Random(seed);
         using var generator = new Generator((ulong)seed);

@@ -72,6 +72,8 @@ public sealed class MedusaTrainerTests : IDisposable
             var greedy = result.Logits[0].argmax(-1).data<long>().ToArray();
             Assert.Equal(greedy[3..15], window[4..16]);
         }
+        // A prompt as long as the window (the model's context can cut the window below --distill-prompt-tokens) is refused.
+        Assert.Throws<ArgumentException>(() => SelfDistillation.Windows(loaded.Model, data, 10, 16, 16, 0, 3));
         var sampled = SelfDistillation.Windows(loaded.Model, data, 10, 4, 16, temperature: 1.5, seed: 3);
         Assert.NotEqual(windows, sampled);
         Assert.Equal(windows.Where((_, i) => i % 16 < 4), sampled.Where((_, i) => i % 16 < 4)); // same prompts
