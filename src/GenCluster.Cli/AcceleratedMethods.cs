@@ -49,8 +49,8 @@ internal sealed class AcceleratedMethods
 
     SingleSequenceRun Speculative(GenerationContext c, List<IDisposable> owned)
     {
-        var dir = c.Parsed.GetValue(_draftModel) ?? Companion(c, "draft")
-            ?? throw new UsageException($"--method speculative needs --draft-model DIR (no {Path.GetFileName(CompanionPath(c, "draft"))} folder beside the model)");
+        var dir = c.Parsed.GetValue(_draftModel) ?? ModelLocator.Companion(c.ModelDir, "draft")
+            ?? throw new UsageException($"--method speculative needs --draft-model DIR (no {Path.GetFileName(ModelLocator.CompanionPath(c.ModelDir, "draft"))} folder beside the model)");
         // The draft loads as the target did (--dtype, --device, --no-fast-path).
         var draft = ModelLoader.Load(dir, c.LoadOptions);
         owned.Add(draft);
@@ -59,8 +59,8 @@ internal sealed class AcceleratedMethods
 
     SingleSequenceRun Medusa(GenerationContext c, List<IDisposable> owned)
     {
-        var dir = c.Parsed.GetValue(_medusaHeads) ?? Companion(c, "medusa")
-            ?? throw new UsageException($"--method medusa needs --medusa-model-heads DIR (no {Path.GetFileName(CompanionPath(c, "medusa"))} folder beside the model)");
+        var dir = c.Parsed.GetValue(_medusaHeads) ?? ModelLocator.Companion(c.ModelDir, "medusa")
+            ?? throw new UsageException($"--method medusa needs --medusa-model-heads DIR (no {Path.GetFileName(ModelLocator.CompanionPath(c.ModelDir, "medusa"))} folder beside the model)");
         var heads = MedusaHeads.Load(dir, c.Loaded.Model.Dtype, c.Loaded.Model.Device);
         owned.Add(heads);
         var options = new MedusaOptions
@@ -70,15 +70,6 @@ internal sealed class AcceleratedMethods
         };
         return new MedusaDecoder(c.Loaded.Model, heads, Request(c), options, c.Text?.NewStream());
     }
-
-    /// <summary>The model's companion folder as the shipped models are laid out (models/default-draft, models/default-medusa), when it exists.</summary>
-    static string? Companion(GenerationContext c, string kind)
-    {
-        var dir = CompanionPath(c, kind);
-        return File.Exists(Path.Combine(dir, "config.json")) ? dir : null;
-    }
-
-    static string CompanionPath(GenerationContext c, string kind) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(c.ModelDir)) + "-" + kind;
 
     sealed class Method(string name, Option[] options, Func<GenerationContext, List<IDisposable>, SingleSequenceRun> create) : IGenerationMethod
     {

@@ -40,6 +40,19 @@ internal static class ModelLocator
         finally { await stderr.WriteLineAsync(); }
     }
 
+    /// <summary>
+    /// The folder of a model's companion as the shipped models are laid out beside it: <paramref name="kind"/> "draft"
+    /// (models/default-draft) or "medusa" (models/default-medusa).
+    /// </summary>
+    public static string CompanionPath(string modelDir, string kind) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir)) + "-" + kind;
+
+    /// <summary><see cref="CompanionPath"/> when a model or heads folder (with config.json) is there, else null.</summary>
+    public static string? Companion(string modelDir, string kind)
+    {
+        var dir = CompanionPath(modelDir, kind);
+        return File.Exists(Path.Combine(dir, "config.json")) ? dir : null;
+    }
+
     /// <summary>models/&lt;name&gt; searched upward from the working directory and from the executable.</summary>
     public static string? Shipped(string name)
     {

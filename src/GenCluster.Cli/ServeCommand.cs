@@ -49,16 +49,13 @@ internal static class ServeCommand
     /// </summary>
     static IEnumerable<HostedModel> Hosted(string dir, string? accelerate)
     {
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
-        var name = Path.GetFileName(full);
-        var draft = full + "-draft";
-        var heads = full + "-medusa";
-        bool hasDraft = File.Exists(Path.Combine(draft, "config.json")), hasHeads = File.Exists(Path.Combine(heads, "config.json"));
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
+        var draft = ModelLocator.Companion(dir, "draft");
         var model = new HostedModel
         {
-            Name = name, Dir = dir, Draft = hasDraft ? name + "-draft" : null, MedusaHeads = hasHeads ? heads : null, Accelerate = accelerate,
+            Name = name, Dir = dir, Draft = draft is null ? null : name + "-draft", MedusaHeads = ModelLocator.Companion(dir, "medusa"), Accelerate = accelerate,
         };
         yield return model.CanAccelerate ? model : model with { Accelerate = null };
-        if (hasDraft) yield return new HostedModel { Name = name + "-draft", Dir = draft };
+        if (draft is not null) yield return new HostedModel { Name = name + "-draft", Dir = draft };
     }
 }

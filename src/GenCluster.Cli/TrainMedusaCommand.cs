@@ -33,7 +33,7 @@ internal static class TrainMedusaCommand
             var options = new MedusaTrainingOptions
             {
                 ModelDir = modelDir, DataFile = r.GetValue(data)!,
-                OutputDir = r.GetValue(output) ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir)) + "-medusa",
+                OutputDir = r.GetValue(output) ?? ModelLocator.CompanionPath(modelDir, "medusa"),
                 NumHeads = r.GetValue(heads), NumLayers = r.GetValue(layers), Steps = r.GetValue(steps), BatchSize = r.GetValue(batch),
                 SequenceLength = r.GetValue(length), LearningRate = r.GetValue(lr), Seed = r.GetValue(seed), SharedLmHead = r.GetValue(shared),
                 SelfDistillWindows = r.GetValue(distill), DistillPromptTokens = r.GetValue(distillPrompt), DistillTemperature = r.GetValue(distillTemperature),
