@@ -191,11 +191,12 @@ public sealed partial class SessionGrain(
         try
         {
             // A draft keeps a KV cache of its own for the session: it counts against the draft host's budget too.
-            _draft = SessionRuns.DraftOf(SessionRuns.Effective(order, _lease.Model), _lease.Model, catalog);
+            var decoding = SessionRuns.Effective(order, _lease.Model);
+            _draft = SessionRuns.DraftOf(decoding, _lease.Model, catalog);
             if (_draft is not null) await Host(_draft).Admit(Id, kvTokens, silo.SiloAddress);
             var (model, log, beam) = (_lease.Model, _log.Events, State.Beam);
             // Building a run may load a draft model or compile a JSON schema: off the scheduler (no grain state there).
-            _run = await Task.Run(() => SessionRuns.Create(order, model, catalog, log, beam));
+            _run = await Task.Run(() => SessionRuns.Create(order, decoding, model, catalog, log, beam));
             _statsBefore = State.Stats;
         }
         catch

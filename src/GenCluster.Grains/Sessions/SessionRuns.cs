@@ -15,10 +15,12 @@ namespace GenCluster.Grains.Sessions;
 /// </summary>
 public static class SessionRuns
 {
-    /// <summary>The run of <paramref name="order"/> on <paramref name="model"/>, continuing after <paramref name="log"/> and <paramref name="beam"/>.</summary>
-    public static ISessionRun Create(GenerationOrder order, LocalModel model, ModelCatalog catalog, IReadOnlyList<TokenEvent> log, BeamCheckpoint? beam)
+    /// <summary>
+    /// The run of <paramref name="order"/> on <paramref name="model"/> with its <see cref="Effective"/> decoding
+    /// <paramref name="d"/>, continuing after <paramref name="log"/> and <paramref name="beam"/>.
+    /// </summary>
+    public static ISessionRun Create(GenerationOrder order, DecodingSpec d, LocalModel model, ModelCatalog catalog, IReadOnlyList<TokenEvent> log, BeamCheckpoint? beam)
     {
-        var d = Effective(order, model);
         var request = OrderTranslation.ToRequest(order, model);
         Func<ITextStream>? text = model.Tokenizer is null ? null : () => model.NewTextStream()!;
         if (d.Method is "beam" or "cot" && request.Prompts.Count != 1)
