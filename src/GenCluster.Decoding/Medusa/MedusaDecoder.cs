@@ -28,14 +28,19 @@ public sealed class MedusaDecoder : SingleSequenceRun
     /// </summary>
     public MedusaDecoder(ICausalLM target, MedusaHeads heads, GenerationRequest request, MedusaOptions? options = null, ITextStream? text = null,
         IReadOnlyList<long>? resumeFrom = null)
-        : base("Medusa", target, request, (options?.Tree ?? MedusaTree.Default(heads.Config.NumHeads, target.Device.type)).Paths.Count + 1, text, resumeFrom)
+        : this(target, heads, request, options ?? new MedusaOptions(), options?.Tree ?? MedusaTree.Default(heads.Config.NumHeads, target.Device.type), text, resumeFrom)
+    {
+    }
+
+    MedusaDecoder(ICausalLM target, MedusaHeads heads, GenerationRequest request, MedusaOptions options, MedusaTree tree, ITextStream? text,
+        IReadOnlyList<long>? resumeFrom)
+        : base("Medusa", target, request, tree.Paths.Count + 1, text, resumeFrom)
     {
         VocabularyCompatibility.CheckSizes(target.Config.VocabSize, heads.Config.VocabSize, "target", "Medusa heads");
         if (heads.Config.HiddenSize != target.Config.HiddenSize)
             throw new ArgumentException($"the Medusa heads expect hidden_size {heads.Config.HiddenSize} but the target has {target.Config.HiddenSize}: they were trained for another model");
         _heads = heads;
-        _options = options ?? new MedusaOptions();
-        _tree = _options.Tree ?? MedusaTree.Default(heads.Config.NumHeads, target.Device.type);
+        (_options, _tree) = (options, tree);
         if (_tree.Depth > heads.Config.NumHeads)
             throw new ArgumentException($"the Medusa tree is {_tree.Depth} deep but there are only {heads.Config.NumHeads} heads");
     }
