@@ -82,6 +82,11 @@ internal static unsafe class Int8Kernels
     /// <summary>q = round(x / t_g) per group of 32 with t_g = max|x_g| / 32767 (t_g = 0 for an all-zero group).</summary>
     public static void Quantize(float* x, int inDim, short* q, float* t)
     {
+        if (Avx512F.IsSupported)
+        {
+            Quantize512(x, inDim, q, t);
+            return;
+        }
         for (int g = 0; g < inDim / Group; g++)
         {
             float* xg = x + g * Group;
@@ -91,6 +96,36 @@ internal static unsafe class Int8Kernels
             float inverse = max > 0 ? 32767f / max : 0;
             for (int i = 0; i < Group; i++) q[g * Group + i] = (short)MathF.Round(xg[i] * inverse);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Quantize(float*, int, short*, float*)"/> 32 inputs at a time, the same numbers: the conversion rounds to
+    /// nearest even under the default rounding mode, as MathF.Round does. Runs on the caller before every int8 product
+    /// is dispatched (120 times per token on the 135M shape), so the scalar loop had a core idle meanwhile.
+    /// </summary>
+    static void Quantize512(float* x, int inDim, short* q, float* t)
+    {
+        for (int g = 0; g < inDim / Group; g++)
+        {
+            float* xg = x + g * Group;
+            var a = Vector512.Load(xg);
+            var b = Vector512.Load(xg + 16);
+            float max = MaxOf(Vector512.Max(Vector512.Abs(a), Vector512.Abs(b)));
+            t[g] = max / 32767f;
+            var inverse = Vector512.Create(max > 0 ? 32767f / max : 0);
+            Avx512F.ConvertToVector256Int16(Avx512F.ConvertToVector512Int32(a * inverse)).Store(q + g * Group);
+            Avx512F.ConvertToVector256Int16(Avx512F.ConvertToVector512Int32(b * inverse)).Store(q + g * Group + 16);
+        }
+    }
+
+    /// <summary>The largest of 16 non-negative floats.</summary>
+    static float MaxOf(Vector512<float> v)
+    {
+        var half = Vector256.Max(v.GetLower(), v.GetUpper());
+        var quarter = Vector128.Max(half.GetLower(), half.GetUpper());
+        float m = quarter[0];
+        for (int i = 1; i < 4; i++) m = MathF.Max(m, quarter[i]);
+        return m;
     }
 
     /// <summary>Σ over a group of 32 of q_w · q_x as 8 int32 partial sums.</summary>

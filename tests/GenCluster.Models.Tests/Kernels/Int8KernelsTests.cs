@@ -59,4 +59,26 @@ public unsafe class Int8KernelsTests
         }
         Assert.Equal(32767, q.Take(32).Max(v => Math.Abs((int)v)));
     }
+    [Fact]
+    public void InputsRoundHalfwayCasesToEvenAsMathFRoundDoes()
+    {
+        // max 32767 makes the group's step exactly 1, so these inputs sit halfway between two integers.
+        var xs = new float[64];
+        float[] ties = [0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 32766.5f, -100.5f];
+        ties.CopyTo(xs, 0);
+        xs[31] = 32767f;
+        for (int i = 32; i < 64; i++) xs[i] = MathF.Sin(i) * 7.3f; // an ordinary group
+        var q = new short[64];
+        var t = new float[2];
+        fixed (float* xp = xs, tp = t)
+        fixed (short* qp = q)
+            Int8Kernels.Quantize(xp, 64, qp, tp);
+        for (int g = 0; g < 2; g++)
+        {
+            float max = xs.Skip(g * 32).Take(32).Max(MathF.Abs);
+            Assert.Equal(max / 32767f, t[g]);
+            for (int i = g * 32; i < g * 32 + 32; i++) Assert.Equal((short)MathF.Round(xs[i] * (32767f / max)), q[i]);
+        }
+        Assert.Equal([0, 2, 2, 0, -2, -2, 32766, -100], q.Take(8).Select(v => (int)v));
+    }
 }
