@@ -36,20 +36,23 @@ using var heads = Directory.Exists(headsDir) ? MedusaHeads.Load(headsDir) : null
 var prompt = Prompt(flags, targetDir);
 Console.WriteLine($"target {targetDir}, draft {(draft is null ? "none" : draftDir)}, heads {(heads is null ? "none" : headsDir)}, prompt {prompt.Length} tokens, {maxNew} new tokens, {Environment.ProcessorCount} cores");
 
+// The target as the single-model methods see it, timing its forwards: a row then splits into forward time and the
+// rest of a round (heads, acceptance, cache compaction), which is what bounds Medusa here (README).
+var timed = new TimedModel(target.Model);
 var methods = new List<(string Name, Func<GenerationRequest, IGenerationRun> Create)>
 {
-    ("autoregressive", r => new GenerationSession(target.Model, r)),
+    ("autoregressive", r => new GenerationSession(timed, r)),
 };
 if (draft is not null)
     foreach (var k in new[] { 2, 4, 8 }) methods.Add(($"speculative K={k}", r => SpeculativeDecoder.WithDraft(target, draft, r, k)));
-methods.Add(("prompt_lookup K=4", r => SpeculativeDecoder.WithPromptLookup(target.Model, r, 4)));
+methods.Add(("prompt_lookup K=4", r => SpeculativeDecoder.WithPromptLookup(timed, r, 4)));
 if (heads is not null)
 {
-    methods.Add(("medusa", r => new MedusaDecoder(target.Model, heads, r)));
+    methods.Add(("medusa", r => new MedusaDecoder(timed, heads, r)));
     // --medusa-nodes 4,8,16: greedy Medusa with sparse trees of these sizes too (what a tree costs on this device).
     foreach (var nodes in (flags.Find("medusa-nodes") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse))
-        methods.Add(($"medusa nodes={nodes}", r => new MedusaDecoder(target.Model, heads, r, new MedusaOptions { Tree = MedusaTree.Sparse(heads.Config.NumHeads, nodes) })));
-    methods.Add(("medusa typical", r => new MedusaDecoder(target.Model, heads, r, new MedusaOptions { Acceptance = MedusaAcceptance.Typical })));
+        methods.Add(($"medusa nodes={nodes}", r => new MedusaDecoder(timed, heads, r, new MedusaOptions { Tree = MedusaTree.Sparse(heads.Config.NumHeads, nodes) })));
+    methods.Add(("medusa typical", r => new MedusaDecoder(timed, heads, r, new MedusaOptions { Acceptance = MedusaAcceptance.Typical })));
 }
 
 var loadBefore = LoadAverage();
@@ -62,8 +65,8 @@ foreach (var (mode, sampling) in new[] { ("greedy", new SamplingParams { MaxNewT
     {
         if (name == "medusa typical" && mode == "greedy" || name.StartsWith("medusa nodes=") && mode != "greedy") continue;
         var request = new GenerationRequest { Prompts = [prompt], Sampling = sampling, EosTokenIds = [] };
-        Run(create, request); // warm-up
-        var runs = Enumerable.Range(0, repeats).Select(_ => Run(create, request)).OrderBy(x => x.Seconds).ToList();
+        Run(create, request, timed); // warm-up
+        var runs = Enumerable.Range(0, repeats).Select(_ => Run(create, request, timed)).OrderBy(x => x.Seconds).ToList();
         var median = runs[runs.Count / 2];
         double tps = median.Tokens / median.Seconds;
         if (name == "autoregressive") (baseline, reference) = (tps, median.Generated);
@@ -75,6 +78,10 @@ foreach (var (mode, sampling) in new[] { ("greedy", new SamplingParams { MaxNewT
             acceptance_rate = median.Stats is { } s ? Math.Round(s.AcceptanceRate, 4) : (double?)null,
             mean_accepted_length = median.Stats is { } m ? Math.Round(m.MeanAcceptedLength, 4) : (double?)null,
             same_tokens_as_autoregressive = exact,
+            // Only for the methods that run on the timed target (not the draft-model rows): mean ms per target forward and
+            // the rest of the run per forward (a round's heads, acceptance and cache bookkeeping; the sampling of a plain step).
+            target_forward_ms = median.TimedCalls > 0 ? Math.Round(median.TimedSeconds * 1e3 / median.TimedCalls, 3) : (double?)null,
+            other_ms_per_forward = median.TimedCalls > 0 ? Math.Round((median.Seconds - median.TimedSeconds) * 1e3 / median.TimedCalls, 3) : (double?)null,
         });
         Console.WriteLine($"{mode,-6} {name,-18} {tps,9:F1} tok/s  x{tps / baseline,5:F2}  {(double)median.Forwards / median.Tokens,6:F3} target fwd/token  acc {median.Stats?.AcceptanceRate,6:P0}  exact {exact}");
     }
@@ -90,13 +97,15 @@ File.WriteAllText(output, JsonSerializer.Serialize(new
 Console.WriteLine($"wrote {output}");
 return 0;
 
-static (int Tokens, int Forwards, double Seconds, IReadOnlyList<long> Generated, SpeculativeStats? Stats) Run(Func<GenerationRequest, IGenerationRun> create, GenerationRequest request)
+static (int Tokens, int Forwards, double Seconds, IReadOnlyList<long> Generated, SpeculativeStats? Stats, int TimedCalls, double TimedSeconds) Run(
+    Func<GenerationRequest, IGenerationRun> create, GenerationRequest request, TimedModel timed)
 {
     using var run = create(request);
+    timed.Reset();
     var clock = Stopwatch.StartNew();
     while (!run.IsFinished) run.Step();
     var seconds = clock.Elapsed.TotalSeconds;
-    return (run.Generated(0).Count, run.Stats.ForwardPasses, seconds, run.Generated(0).ToArray(), (run as SingleSequenceRun)?.SpeculativeStats);
+    return (run.Generated(0).Count, run.Stats.ForwardPasses, seconds, run.Generated(0).ToArray(), (run as SingleSequenceRun)?.SpeculativeStats, timed.Calls, timed.Seconds);
 }
 
 static long[] Prompt(BenchOptions flags, string targetDir)
